@@ -1,0 +1,161 @@
+// TokenVerifier: offline verification of JWTs (JWS compact form) against the
+// keys and claim policy of one or more providers.
+//
+// A token is routed to a provider by its exact "iss"; only configured issuers
+// are trusted. Verification order (RFC 8725): size, strict split and
+// base64url, header (alg allow-list, crit, b64), key lookup by kid (the key
+// decides the algorithm), signature, then claims. No claim-based error is
+// reported for a token whose signature was not checked. A verified-token
+// cache makes a repeated token skip the signature check; time rules, key
+// presence and the per-call options are re-checked on every hit.
+//
+// Thread-safe; Verify() takes no global lock.
+//
+//   ProviderPolicy cognito;
+//   cognito.name = "cognito";
+//   cognito.issuers = {"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X"};
+//   cognito.audiences = {"my-client-id"};
+//   cognito.keys = StaticKeySource::FromJwksFile("jwks.json").value();
+//   auto verifier = TokenVerifier::Create({.providers = {cognito}}).value();
+//   VerifyOptions options;
+//   options.token_uses = {"access"};
+//   options.scopes = {"orders/read"};
+//   absl::StatusOr<VerifiedToken> token = verifier->Verify(jwt, options);
+#ifndef AUTHGATE_TOKEN_VERIFIER_H_
+#define AUTHGATE_TOKEN_VERIFIER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "authgate/algorithm.h"
+#include "authgate/clock.h"
+#include "authgate/key_source.h"
+#include "authgate/verified_token.h"
+#include "nlohmann/json.hpp"
+
+namespace authgate {
+
+// Checked before any decoding.
+inline constexpr size_t kMaxTokenBytes = 16 * 1024;
+inline constexpr absl::Duration kDefaultClockSkew = absl::Seconds(60);
+inline constexpr absl::Duration kMaxClockSkew = absl::Minutes(5);
+
+// How a list of required values is matched.
+enum class Match { kAll, kAny };
+
+// What one provider's tokens must satisfy. Fixed when the verifier is built.
+struct ProviderPolicy {
+  // A label for routing and logs, e.g. "cognito".
+  std::string name;
+  // Exact "iss" values trusted for this provider (at least one).
+  std::vector<std::string> issuers;
+  // Where the keys come from (required).
+  std::shared_ptr<KeySource> keys;
+  // Algorithms accepted; defaults to every asymmetric algorithm. HMAC ones
+  // must be listed explicitly and need a shared-secret key.
+  std::vector<Algorithm> algorithms = AsymmetricAlgorithms();
+  // Accepted "aud" values; for Cognito access tokens (no "aud") the
+  // "client_id" claim is matched against the same list. Must be non-empty
+  // unless allow_any_audience is set.
+  std::vector<std::string> audiences;
+  bool allow_any_audience = false;
+  // Accepted "token_use" values ("id", "access"); empty means not checked.
+  std::vector<std::string> token_uses;
+  // Tolerance for exp/nbf/iat; at most kMaxClockSkew.
+  absl::Duration clock_skew = kDefaultClockSkew;
+  // "exp" is required unless this is set.
+  bool allow_missing_exp = false;
+  // When set, exp - iat must not exceed it ("iat" then required).
+  std::optional<absl::Duration> max_lifetime;
+  // Claims that must be present with exactly these JSON values.
+  std::map<std::string, nlohmann::json> required_claims;
+};
+
+// Per-call requirements, on top of the provider's policy.
+struct VerifyOptions {
+  // Only this provider (by name) may accept the token; empty = route by iss.
+  std::string provider;
+  // Accepted "token_use" values for this call; empty = provider's setting.
+  std::vector<std::string> token_uses;
+  // When non-empty, "aud" (or Cognito "client_id") must contain one of these.
+  std::vector<std::string> audiences;
+  // Required "scope" entries (kPermissionDenied scope_missing).
+  std::vector<std::string> scopes;
+  Match scope_match = Match::kAll;
+  // Required "cognito:groups" entries (kPermissionDenied group_missing).
+  std::vector<std::string> groups;
+  Match group_match = Match::kAny;
+  // When set, the token's "nonce" must equal it (ID tokens after a code
+  // exchange). An unexpected nonce is not an error when this is empty.
+  std::string nonce;
+  // When set and the token carries "at_hash", it must match this token.
+  std::string access_token;
+};
+
+struct VerifierOptions {
+  std::vector<ProviderPolicy> providers;
+  size_t max_token_bytes = kMaxTokenBytes;
+  // Verified-token cache; 0 entries disables it.
+  size_t cache_max_entries = 16384;
+  size_t cache_max_bytes = 32 * 1024 * 1024;
+};
+
+struct VerifierStats {
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+  uint64_t cache_entries = 0;
+};
+
+// Collaborators, defaulting to production ones (tests inject a FakeClock).
+struct VerifierDependencies {
+  std::shared_ptr<const Clock> clock = SystemClock();
+};
+
+class TokenVerifier {
+ public:
+  using Dependencies = VerifierDependencies;
+
+  // Validates the options. Errors: kInvalidArgument config_invalid naming the
+  // field (no providers, empty issuers, no key source, empty audiences
+  // without allow_any_audience, clock skew over kMaxClockSkew, an issuer
+  // claimed by two providers, ...).
+  static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(
+      VerifierOptions options, Dependencies dependencies = Dependencies());
+
+  ~TokenVerifier();
+  TokenVerifier(const TokenVerifier&) = delete;
+  TokenVerifier& operator=(const TokenVerifier&) = delete;
+
+  // Verifies `token` (a compact JWS; a "Bearer " prefix is not accepted here).
+  // Errors: kUnauthenticated with token_malformed, token_too_large,
+  // alg_not_allowed, crit_unsupported, key_not_found, signature_invalid,
+  // token_expired, token_not_yet_valid, token_issued_in_future,
+  // token_lifetime_too_long, issuer_mismatch, audience_mismatch, azp_mismatch,
+  // token_use_mismatch, nonce_mismatch, at_hash_mismatch, claim_mismatch,
+  // claim_missing; kPermissionDenied with scope_missing or group_missing;
+  // kUnavailable provider_unavailable when the provider has no keys yet.
+  absl::StatusOr<VerifiedToken> Verify(absl::string_view token,
+                                       const VerifyOptions& options = {}) const;
+
+  // Names of the configured providers, in configuration order.
+  std::vector<std::string> provider_names() const;
+
+  VerifierStats stats() const;
+
+ private:
+  class Impl;
+  explicit TokenVerifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace authgate
+
+#endif  // AUTHGATE_TOKEN_VERIFIER_H_
