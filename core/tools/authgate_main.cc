@@ -1,7 +1,7 @@
 // authgate: verify and inspect tokens from the command line.
 //
-//   authgate verify --jwks=jwks.json --issuer=https://cognito-idp... \
-//       --client_id=abc --token_use=access TOKEN      (or the token on stdin)
+//   authgate verify --jwks=jwks.json --issuer=https://cognito-idp...
+//       --client_id=abc --token_use=access TOKEN    (or the token on stdin)
 //   authgate inspect TOKEN
 //
 // Prints one JSON document. `verify` exits 0 only for a valid token.
