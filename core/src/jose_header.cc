@@ -16,15 +16,14 @@ absl::Status Malformed(absl::string_view message) {
 }  // namespace
 
 absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
-  simdjson::dom::element doc;
   simdjson::dom::object object;
-  if (ThreadLocalJsonParser().parse(json, size, false).get(doc) !=
-          simdjson::SUCCESS ||
-      doc.get_object().get(object) != simdjson::SUCCESS) {
-    return Malformed("token header is not a JSON object");
-  }
-  if (HasDuplicateMembers(object)) {
-    return Malformed("token header has a duplicate member");
+  switch (ParseJsonObject(json, size, object)) {
+    case JsonObjectParse::kOk:
+      break;
+    case JsonObjectParse::kNotAnObject:
+      return Malformed("token header is not a JSON object");
+    case JsonObjectParse::kDuplicateMember:
+      return Malformed("token header has a duplicate member");
   }
   JoseHeader header;
   bool has_alg = false;

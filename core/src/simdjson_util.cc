@@ -2,15 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
+#include "nlohmann/json.hpp"
 
 namespace authgate::internal {
 
-simdjson::dom::parser& ThreadLocalJsonParser() {
-  thread_local simdjson::dom::parser parser;
-  return parser;
-}
+namespace {
 
 bool HasDuplicateMembers(simdjson::dom::object object) {
   absl::InlinedVector<std::string_view, 32> keys;
@@ -19,6 +19,54 @@ bool HasDuplicateMembers(simdjson::dom::object object) {
   }
   std::sort(keys.begin(), keys.end());
   return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
+}
+
+// simdjson refuses integers beyond 64 bits, which JSON allows (a custom claim
+// may hold one). nlohmann_json reads them as doubles: re-encode the document
+// with it, checking top-level duplicates on the way since its tree would
+// silently keep only one of them.
+std::optional<std::string> ReencodeBigIntegers(const char* json, size_t size,
+                                               bool& duplicate) {
+  absl::flat_hash_set<std::string> keys;
+  nlohmann::json::parser_callback_t check =
+      [&](int depth, nlohmann::json::parse_event_t event,
+          nlohmann::json& parsed) {
+        if (event == nlohmann::json::parse_event_t::key && depth == 1 &&
+            !keys.insert(parsed.get<std::string>()).second) {
+          duplicate = true;
+        }
+        return true;
+      };
+  nlohmann::json doc = nlohmann::json::parse(json, json + size, check,
+                                             /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+  return doc.dump();
+}
+
+}  // namespace
+
+JsonObjectParse ParseJsonObject(const char* json, size_t size,
+                                simdjson::dom::object& object) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  simdjson::error_code error = parser.parse(json, size, false).get(doc);
+  // simdjson 3.0 reports a big integer as a number error; nlohmann_json
+  // then decides whether the number is valid JSON at all.
+  if (error == simdjson::NUMBER_ERROR ||
+      error == simdjson::NUMBER_OUT_OF_RANGE) {
+    bool duplicate = false;
+    std::optional<std::string> reencoded =
+        ReencodeBigIntegers(json, size, duplicate);
+    if (duplicate) return JsonObjectParse::kDuplicateMember;
+    if (!reencoded.has_value()) return JsonObjectParse::kNotAnObject;
+    error = parser.parse(*reencoded).get(doc);
+  }
+  if (error != simdjson::SUCCESS ||
+      doc.get_object().get(object) != simdjson::SUCCESS) {
+    return JsonObjectParse::kNotAnObject;
+  }
+  if (HasDuplicateMembers(object)) return JsonObjectParse::kDuplicateMember;
+  return JsonObjectParse::kOk;
 }
 
 std::optional<absl::Time> ToNumericDate(simdjson::dom::element value) {

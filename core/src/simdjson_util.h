@@ -18,11 +18,14 @@ inline absl::string_view ToAbsl(std::string_view text) {
   return absl::string_view(text.data(), text.size());
 }
 
-// A per-thread parser: simdjson parsers are reusable but not thread-safe.
-simdjson::dom::parser& ThreadLocalJsonParser();
+enum class JsonObjectParse { kOk, kNotAnObject, kDuplicateMember };
 
-// RFC 7515 section 4 / RFC 7519 section 4: member names must be unique.
-bool HasDuplicateMembers(simdjson::dom::object object);
+// Parses a JSON object with this thread's parser (valid until the thread's
+// next parse). `json` holds `size` bytes followed by SIMDJSON_PADDING readable
+// bytes. RFC 7515 section 4 / RFC 7519 section 4: member names must be
+// unique, so duplicates are refused rather than resolved.
+JsonObjectParse ParseJsonObject(const char* json, size_t size,
+                                simdjson::dom::object& object);
 
 // A NumericDate (seconds since the epoch, integer or fraction) within a sane
 // range; nullopt when the value is not such a number.

@@ -57,17 +57,16 @@ absl::Status ReadDate(std::string_view claim, element value,
 
 absl::Status ParseTokenClaims(const char* json, size_t size,
                               TokenClaims& claims) {
-  element doc;
   simdjson::dom::object object;
-  if (ThreadLocalJsonParser().parse(json, size, false).get(doc) !=
-          simdjson::SUCCESS ||
-      doc.get_object().get(object) != simdjson::SUCCESS) {
-    return Malformed("token payload is not a JSON object");
-  }
-  // RFC 7519 section 4: claim names must be unique; a parser that kept the
-  // first of two "iss" members would disagree with one that kept the last.
-  if (HasDuplicateMembers(object)) {
-    return Malformed("token payload has a duplicate claim");
+  switch (ParseJsonObject(json, size, object)) {
+    case JsonObjectParse::kOk:
+      break;
+    case JsonObjectParse::kNotAnObject:
+      return Malformed("token payload is not a JSON object");
+    case JsonObjectParse::kDuplicateMember:
+      // RFC 7519 section 4: a parser keeping the first of two "iss" members
+      // would disagree with one keeping the last.
+      return Malformed("token payload has a duplicate claim");
   }
   bool has_scope = false;
   for (simdjson::dom::key_value_pair member : object) {

@@ -403,6 +403,23 @@ TEST_F(TokenVerifierTest, RejectsDuplicateClaims) {
               StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
 }
 
+// JSON allows integers beyond 64 bits; simdjson does not, so such a payload
+// takes the re-encoding path, which must still refuse duplicate claims.
+TEST_F(TokenVerifierTest, AcceptsIntegersBeyondSixtyFourBits) {
+  auto verifier = MakeVerifier();
+  std::string payload = AccessClaims().dump();
+  payload.insert(1, R"("custom:big":18446744073709551617,)");
+  absl::StatusOr<VerifiedToken> token = verifier->Verify(minter_.MintRaw(
+      "rsa-1", Algorithm::kRs256, R"({"alg":"RS256","kid":"rsa-1"})", payload));
+  ASSERT_THAT(token, IsOk());
+  EXPECT_EQ(token->username(), "alice");
+  payload.insert(1, R"("iss":"https://evil.example",)");
+  EXPECT_THAT(verifier->Verify(minter_.MintRaw(
+                  "rsa-1", Algorithm::kRs256,
+                  R"({"alg":"RS256","kid":"rsa-1"})", payload)),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+}
+
 TEST_F(TokenVerifierTest, RejectsClaimOfWrongType) {
   auto verifier = MakeVerifier();
   for (const char* claim : {"exp", "iss", "scope", "cognito:groups", "aud"}) {

@@ -16,7 +16,9 @@
 //   cognito.issuers = {"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X"};
 //   cognito.audiences = {"my-client-id"};
 //   cognito.keys = StaticKeySource::FromJwksFile("jwks.json").value();
-//   auto verifier = TokenVerifier::Create({.providers = {cognito}}).value();
+//   VerifierOptions verifier_options;
+//   verifier_options.providers = {cognito};
+//   auto verifier = TokenVerifier::Create(verifier_options).value();
 //   VerifyOptions options;
 //   options.token_uses = {"access"};
 //   options.scopes = {"orders/read"};

@@ -23,41 +23,13 @@
 #include <openssl/rsa.h>
 
 #include "authgate/status.h"
+#include "crypto/openssl_util.h"
 #include "base64url.h"
 #include "crypto/digest.h"
-
-#if defined(AUTHGATE_EXPECT_BORINGSSL) && !defined(OPENSSL_IS_BORINGSSL)
-#error "crypto_boringssl_test is compiling against OpenSSL headers"
-#endif
 
 namespace authgate::internal {
 namespace {
 
-struct BignumDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-struct RsaDeleter {
-  void operator()(RSA* rsa) const { RSA_free(rsa); }
-};
-struct EcKeyDeleter {
-  void operator()(EC_KEY* key) const { EC_KEY_free(key); }
-};
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* pkey) const { EVP_PKEY_free(pkey); }
-};
-struct EvpMdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-
-const uint8_t* Bytes(absl::string_view data) {
-  return reinterpret_cast<const uint8_t*>(data.data());
-}
 
 absl::Status Failure(absl::StatusCode code, absl::string_view message) {
   ERR_clear_error();
@@ -73,24 +45,6 @@ absl::Status InvalidArgument(absl::string_view message) {
 
 absl::Status Internal(absl::string_view message) {
   return Failure(absl::StatusCode::kInternal, message);
-}
-
-const EVP_MD* DigestFor(Algorithm alg) {
-  switch (alg) {
-    case Algorithm::kRs384:
-    case Algorithm::kPs384:
-    case Algorithm::kEs384:
-    case Algorithm::kHs384:
-      return EVP_sha384();
-    case Algorithm::kRs512:
-    case Algorithm::kPs512:
-    case Algorithm::kEs512:
-    case Algorithm::kHs512:
-    case Algorithm::kEdDsa:
-      return EVP_sha512();
-    default:
-      return EVP_sha256();
-  }
 }
 
 struct CurveSpec {

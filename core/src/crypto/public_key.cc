@@ -26,37 +26,12 @@
 #include <openssl/sha.h>
 
 #include "authgate/status.h"
+#include "crypto/openssl_util.h"
 #include "base64url.h"
-
-#if defined(AUTHGATE_EXPECT_BORINGSSL) && !defined(OPENSSL_IS_BORINGSSL)
-#error "crypto_boringssl_test is compiling against OpenSSL headers"
-#endif
 
 namespace authgate::internal {
 namespace {
 
-struct BignumDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-struct RsaDeleter {
-  void operator()(RSA* rsa) const { RSA_free(rsa); }
-};
-struct EcKeyDeleter {
-  void operator()(EC_KEY* key) const { EC_KEY_free(key); }
-};
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* pkey) const { EVP_PKEY_free(pkey); }
-};
-struct EvpMdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-
-const uint8_t* Bytes(absl::string_view data) {
-  return reinterpret_cast<const uint8_t*>(data.data());
-}
 
 std::unique_ptr<BIGNUM, BignumDeleter> ToBignum(absl::string_view bytes) {
   return std::unique_ptr<BIGNUM, BignumDeleter>(
@@ -87,24 +62,6 @@ absl::Status InternalError(absl::string_view message) {
   ERR_clear_error();
   return MakeError(absl::StatusCode::kInternal, ErrorReason::kInternal,
                    message);
-}
-
-const EVP_MD* DigestFor(Algorithm alg) {
-  switch (alg) {
-    case Algorithm::kRs384:
-    case Algorithm::kPs384:
-    case Algorithm::kEs384:
-    case Algorithm::kHs384:
-      return EVP_sha384();
-    case Algorithm::kRs512:
-    case Algorithm::kPs512:
-    case Algorithm::kEs512:
-    case Algorithm::kHs512:
-    case Algorithm::kEdDsa:
-      return EVP_sha512();
-    default:
-      return EVP_sha256();
-  }
 }
 
 size_t DigestSize(Algorithm alg) {
