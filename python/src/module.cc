@@ -1,0 +1,14 @@
+// The authgate._core extension: the C++ core, bound thinly. The public Python
+// surface is authgate/__init__.py, which re-exports these names.
+#include <pybind11/pybind11.h>
+
+#include "bindings.h"
+#include "status_translation.h"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() =
+      "Private extension module of authgate; import names from `authgate`.";
+  authgate::python::RegisterStatusTranslator(m);
+  authgate::python::RegisterVerifier(m);
+  authgate::python::RegisterOAuth(m);
+}
