@@ -118,6 +118,12 @@ class TokenVerifier::Impl {
     for (const Provider& p : providers_) names.push_back(p.policy.name);
     return names;
   }
+  bool HasProvider(absl::string_view name) const {
+    for (const Provider& p : providers_) {
+      if (p.policy.name == name) return true;
+    }
+    return false;
+  }
   VerifierStats stats() const {
     VerifierStats stats;
     stats.cache_hits = hits_.load(std::memory_order_relaxed);
@@ -155,6 +161,13 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
     return Rejected(ErrorReason::kTokenTooLarge,
                     absl::StrCat("token is larger than ",
                                  options_.max_token_bytes, " bytes"));
+  }
+  if (!options.provider.empty() && !HasProvider(options.provider)) {
+    // A caller's mistake, not a verdict on the token.
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorReason::kInvalidArgument,
+                     absl::StrCat("unknown provider ",
+                                  Printable(options.provider)));
   }
   absl::Time now = clock_->Now();
   if (cache_ != nullptr) {

@@ -665,6 +665,11 @@ TEST_F(TokenVerifierTest, RoutesTokensToTheirProviderByIssuer) {
   only_cognito.provider = "cognito";
   EXPECT_THAT(verifier->Verify(other_minter.Mint("ec-1", corp), only_cognito),
               StatusIs(kUnauthenticated, ErrorReason::kIssuerMismatch));
+  VerifyOptions unknown;
+  unknown.provider = "nobody";
+  EXPECT_THAT(verifier->Verify(other_minter.Mint("ec-1", corp), unknown),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ErrorReason::kInvalidArgument));
 }
 
 TEST_F(TokenVerifierTest, CachesRepeatedTokenButStillChecksPolicy) {

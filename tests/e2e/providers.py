@@ -107,6 +107,10 @@ class Provider:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # Close the pipes we opened so callers never see a ResourceWarning.
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
 
     def __enter__(self):
         return self

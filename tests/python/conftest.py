@@ -181,10 +181,6 @@ def oidc():
         yield server
     finally:
         server.stop()
-        # providers.py reads the start-up line through a pipe it leaves open;
-        # close it so that ResourceWarning (an error here) stays quiet.
-        if server.proc.stdout is not None:
-            server.proc.stdout.close()
 
 
 @pytest.fixture(scope="session")

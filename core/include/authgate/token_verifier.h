@@ -143,7 +143,9 @@ class TokenVerifier {
   // token_lifetime_too_long, issuer_mismatch, audience_mismatch, azp_mismatch,
   // token_use_mismatch, nonce_mismatch, at_hash_mismatch, claim_mismatch,
   // claim_missing; kPermissionDenied with scope_missing or group_missing;
-  // kUnavailable provider_unavailable when the provider has no keys yet.
+  // kUnavailable provider_unavailable when the provider has no keys yet;
+  // kInvalidArgument invalid_argument when options.provider names no
+  // configured provider.
   absl::StatusOr<VerifiedToken> Verify(absl::string_view token,
                                        const VerifyOptions& options = {}) const;
 

@@ -1,0 +1,117 @@
+// Metrics: authgate-server's Prometheus metrics, served on their own HTTP
+// port so the gRPC port never speaks HTTP/1.
+//
+//   authgate_token_validations_total{rpc,result,reason}   counter
+//   authgate_token_validation_duration_seconds{rpc}       histogram
+//   authgate_oauth_calls_total{provider,call,result}      counter
+//   authgate_oauth_call_duration_seconds{call}            histogram
+//   authgate_worker_rejections_total                      counter
+// plus whatever registered collectors report at scrape time (verified-token
+// cache hits, JWKS fetches and failures, provider readiness, queue depth).
+//
+// rpc is "ValidateToken" or "Check"; result is "valid", "invalid"
+// (UNAUTHENTICATED), "denied" (PERMISSION_DENIED) or "error"; reason is the
+// stable ErrorReason name ("none" when valid). Label values never hold
+// tokens or other caller input.
+//
+// Thread-safe. The per-validation path touches only pre-resolved counters
+// (no label lookup after the first time a combination is seen).
+//
+//   auto metrics = std::make_shared<Metrics>();
+//   metrics->RecordValidation(Metrics::Rpc::kValidateToken, status, elapsed);
+//   absl::StatusOr<int> port = metrics->Serve("127.0.0.1:9464");
+#ifndef AUTHGATE_GRPC_SERVICE_METRICS_H_
+#define AUTHGATE_GRPC_SERVICE_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+#include "authgate/status.h"
+#include "prometheus/collectable.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/metric_family.h"
+#include "prometheus/registry.h"
+
+namespace prometheus {
+class Exposer;
+}  // namespace prometheus
+
+namespace authgate::service {
+
+class Metrics {
+ public:
+  enum class Rpc { kValidateToken = 0, kCheck = 1 };
+
+  // Reports metric families at scrape time (must be thread-safe).
+  using Collector = std::function<std::vector<prometheus::MetricFamily>()>;
+
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // One token validation and its outcome.
+  void RecordValidation(Rpc rpc, const absl::Status& status,
+                        absl::Duration latency);
+
+  // One call to a provider's OAuth endpoint made for an RPC; `call` is
+  // "exchange_code", "refresh", "client_credentials", "userinfo", "revoke".
+  void RecordOAuthCall(absl::string_view provider, absl::string_view call,
+                       const absl::Status& status, absl::Duration latency);
+
+  // A call refused because the worker queue was full.
+  void RecordWorkerRejection();
+
+  // Adds families computed at scrape time.
+  void AddCollector(Collector collector);
+
+  // Starts the /metrics HTTP endpoint on `address` ("host:port", port 0
+  // picks one) and returns the bound port. Errors: kFailedPrecondition
+  // config_invalid when the address cannot be bound.
+  absl::StatusOr<int> Serve(const std::string& address);
+
+  const std::shared_ptr<prometheus::Registry>& registry() const {
+    return registry_;
+  }
+
+ private:
+  static constexpr size_t kRpcs = 2;
+  static constexpr size_t kResults = 4;
+  static constexpr size_t kReasons =
+      static_cast<size_t>(ErrorReason::kInternal) + 1;
+
+  prometheus::Counter& ValidationCounter(Rpc rpc, size_t result,
+                                         ErrorReason reason);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* validations_;
+  prometheus::Family<prometheus::Histogram>* validation_latency_family_;
+  std::array<prometheus::Histogram*, kRpcs> validation_latency_;
+  prometheus::Family<prometheus::Counter>* oauth_calls_;
+  prometheus::Family<prometheus::Histogram>* oauth_latency_;
+  prometheus::Counter* worker_rejections_;
+  // Lazily resolved counters, [rpc][result][reason].
+  std::array<std::atomic<prometheus::Counter*>, kRpcs * kResults * kReasons>
+      validation_counters_{};
+  absl::Mutex mu_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectors_
+      ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<prometheus::Exposer> exposer_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace authgate::service
+
+#endif  // AUTHGATE_GRPC_SERVICE_METRICS_H_

@@ -1,0 +1,130 @@
+// ProviderRegistry: the server's configured identity providers, their OAuth
+// clients and live key sets, and the one TokenVerifier shared by every RPC.
+//
+// The verifier is built once, at start, from configuration alone (issuers,
+// audiences, token uses), with a DeferredKeySource per provider. A supervisor
+// thread then sets each provider up (discovery for OIDC, the first JWKS
+// fetch for every kind) and retries with exponential back-off while the
+// provider is down, so the server starts and answers NOT_SERVING instead of
+// exiting when a provider is unreachable at boot. It reports readiness
+// changes (every provider has keys) to a callback that drives the health
+// service.
+//
+// Thread-safe.
+//
+//   auto registry = ProviderRegistry::Create(config, deps).value();
+//   registry->Start([&](bool ready) { health->SetServingStatus(ready); });
+//   registry->verifier().Verify(token, options);
+//   absl::StatusOr<std::shared_ptr<OAuthClient>> client = registry->Client("");
+//   registry->Stop();
+#ifndef AUTHGATE_GRPC_SERVICE_PROVIDER_REGISTRY_H_
+#define AUTHGATE_GRPC_SERVICE_PROVIDER_REGISTRY_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+#include "authgate/clock.h"
+#include "authgate/http_fetcher.h"
+#include "authgate/jwks_cache.h"
+#include "authgate/oauth_client.h"
+#include "authgate/token_verifier.h"
+#include "grpc_service/deferred_key_source.h"
+#include "grpc_service/logger.h"
+#include "grpc_service/server_config.h"
+#include "prometheus/metric_family.h"
+
+namespace authgate::service {
+
+// What GetProviderMetadata reports about one provider.
+struct ProviderSnapshot {
+  const ProviderSettings* settings = nullptr;
+  // Null until discovery succeeded (OIDC) or always set (Cognito).
+  std::shared_ptr<OAuthClient> client;
+  std::shared_ptr<const JwkSet> keys;
+  std::optional<JwksCacheStats> jwks_stats;
+  absl::Status last_key_error;
+};
+
+class ProviderRegistry {
+ public:
+  struct Dependencies {
+    // Shared by every provider. Required.
+    std::shared_ptr<HttpFetcher> fetcher;
+    std::shared_ptr<const Clock> clock = SystemClock();
+    // Required.
+    std::shared_ptr<Logger> logger;
+  };
+
+  // Builds the verifier. No network I/O. Errors: the verifier's
+  // config_invalid (e.g. two providers trusting the same issuer).
+  static absl::StatusOr<std::unique_ptr<ProviderRegistry>> Create(
+      const ServerConfig& config, Dependencies dependencies);
+
+  ~ProviderRegistry();  // Stop()s
+  ProviderRegistry(const ProviderRegistry&) = delete;
+  ProviderRegistry& operator=(const ProviderRegistry&) = delete;
+
+  // Starts the supervisor. `on_ready_change(all_ready)` is called from it
+  // with the initial state and on every change.
+  void Start(std::function<void(bool all_ready)> on_ready_change);
+  // Stops the supervisor (waits for a set-up attempt in progress).
+  void Stop();
+
+  const TokenVerifier& verifier() const { return *verifier_; }
+
+  // The OAuth client of provider `name`; empty `name` means the only
+  // provider. Errors: kInvalidArgument invalid_argument for an unknown name,
+  // or an empty one when several providers are configured;
+  // kUnavailable provider_unavailable while the provider is not set up.
+  absl::StatusOr<std::shared_ptr<OAuthClient>> Client(
+      absl::string_view name) const;
+
+  // Errors as Client(), except that a provider not yet set up is reported
+  // (client null) rather than failed.
+  absl::StatusOr<ProviderSnapshot> Snapshot(absl::string_view name) const;
+
+  // OK when `name` is empty or names a configured provider; otherwise
+  // kInvalidArgument invalid_argument (a caller error, not a bad token).
+  absl::Status CheckProviderName(absl::string_view name) const;
+
+  // True when every provider is set up and has keys.
+  bool AllReady() const;
+
+  // Cache, JWKS and readiness figures for the metrics endpoint.
+  std::vector<prometheus::MetricFamily> CollectMetrics() const;
+
+ private:
+  struct Slot;
+  ProviderRegistry(Dependencies dependencies, absl::Duration retry_initial,
+                   absl::Duration retry_max);
+
+  absl::StatusOr<const Slot*> FindSlot(absl::string_view name) const;
+  // One pass over the providers; returns when the next pass is due.
+  absl::Time SuperviseOnce();
+  void Run(std::function<void(bool)> on_ready_change);
+
+  Dependencies deps_;
+  absl::Duration retry_initial_;
+  absl::Duration retry_max_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::unique_ptr<TokenVerifier> verifier_;
+
+  absl::Mutex stop_mu_;
+  bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::thread supervisor_;
+};
+
+}  // namespace authgate::service
+
+#endif  // AUTHGATE_GRPC_SERVICE_PROVIDER_REGISTRY_H_

@@ -1,0 +1,149 @@
+// ServerConfig: authgate-server's validated configuration, from a JSON
+// config file, the environment and command-line flags (later sources win:
+// file < environment < flags).
+//
+// The file is JSON (comments allowed, see examples/authgate.jsonc and
+// docs/grpc.md); JSON because nlohmann_json is already a dependency and the
+// schema is small, so YAML would add a library for no gain. Unknown keys are
+// errors, so a typo cannot silently disable a check.
+//
+// Environment (the variables the seed apps use for one Cognito pool):
+//   AUTHGATE_CONFIG                 config file path (when --config is absent)
+//   COGNITO_ISSUER                  defines/overrides the provider "cognito"
+//   COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET, COGNITO_DOMAIN,
+//   COGNITO_REDIRECT_URI            its client settings
+//   AUTHGATE_JWKS_URI               JWKS URL override (emulators such as moto)
+//   AUTHGATE_PROVIDER_NAME          name of that provider (default "cognito")
+//   AUTHGATE_LISTEN, AUTHGATE_UNIX_SOCKET, AUTHGATE_METRICS_LISTEN,
+//   AUTHGATE_LOG_LEVEL              server settings
+// Every variable above also has a NAME_FILE form that reads the value from a
+// file (trailing newline dropped), for secrets mounted as files; setting both
+// forms is an error.
+//
+// Any error is one line naming the offending field, flag or variable, and
+// never contains a secret's value.
+//
+//   absl::StatusOr<ServerConfig> config =
+//       LoadServerConfig(args, ProcessEnvironment());
+//   if (!config.ok()) { std::fprintf(stderr, "%s\n", ...); return 2; }
+#ifndef AUTHGATE_GRPC_SERVICE_SERVER_CONFIG_H_
+#define AUTHGATE_GRPC_SERVICE_SERVER_CONFIG_H_
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+#include "authgate/provider_config.h"
+#include "authgate/token_verifier.h"
+#include "grpc_service/logger.h"
+
+namespace authgate::service {
+
+// TLS on the service port. Disabled when cert_file is empty.
+struct TlsSettings {
+  std::string cert_file;       // PEM certificate chain
+  std::string key_file;        // PEM private key (read at start, never logged)
+  std::string client_ca_file;  // PEM CAs for client certificates (mTLS)
+  // With client_ca_file: reject clients without a valid certificate.
+  bool require_client_cert = false;
+
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+// Defaults of the ext_authz Check service. Envoy can override the first
+// five per route through context_extensions ("authgate-provider",
+// "authgate-token-uses", "authgate-audiences", "authgate-scopes",
+// "authgate-groups"; lists comma- or space-separated).
+struct ExtAuthzSettings {
+  std::string provider;
+  std::vector<std::string> token_uses;
+  std::vector<std::string> audiences;
+  std::vector<std::string> required_scopes;
+  Match scope_match = Match::kAll;
+  std::vector<std::string> required_groups;
+  Match group_match = Match::kAny;
+  // realm= of the WWW-Authenticate challenge.
+  std::string realm = "authgate";
+  // Keep the Authorization header on the upstream request (false strips it
+  // once checked, so upstreams cannot replay the token).
+  bool forward_authorization = true;
+};
+
+// One configured identity provider.
+struct ProviderSettings {
+  // "cognito" (user pool; endpoints derived from issuer and domain) or
+  // "oidc" (endpoints from discovery).
+  std::string kind;
+  ProviderConfig config;
+  // Accepted "aud" / "client_id" values besides config.client_id.
+  std::vector<std::string> extra_audiences;
+  // Where it was defined, for messages: "providers[0]" or
+  // "environment (COGNITO_*)".
+  std::string origin;
+};
+
+struct ServerConfig {
+  // gRPC TCP address, "host:port" ("127.0.0.1:0" picks a free port). Empty
+  // disables TCP (then unix_socket is required).
+  std::string listen = "127.0.0.1:50051";
+  // Unix domain socket path; empty for none.
+  std::string unix_socket;
+  TlsSettings tls;
+  // Prometheus /metrics HTTP address; empty disables it.
+  std::string metrics_listen = "127.0.0.1:9464";
+  // How long SIGTERM/SIGINT waits for in-flight calls before cancelling.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  // Threads and queue bound of the pool that runs network-touching calls.
+  size_t worker_threads = 4;
+  size_t max_queued_calls = 1024;
+  // gRPC's own callback threads are managed by gRPC; this caps concurrent
+  // streams per connection (0: gRPC's default).
+  int max_concurrent_streams = 0;
+  LogLevel log_level = LogLevel::kInfo;
+  // Verified-token cache of the shared verifier.
+  size_t cache_max_entries = 16384;
+  size_t cache_max_bytes = 32 * 1024 * 1024;
+  // Back-off for providers that are not ready (discovery or first JWKS
+  // fetch failed): first retry after the initial delay, doubling up to max.
+  absl::Duration provider_retry_initial = absl::Seconds(1);
+  absl::Duration provider_retry_max = absl::Seconds(30);
+  // CA bundle for HTTPS to providers (empty: system store).
+  std::string provider_ca_file;
+  std::vector<ProviderSettings> providers;
+  ExtAuthzSettings ext_authz;
+
+  // Set by --check_config: validate, print a summary and exit 0.
+  bool check_only = false;
+  // Set by --help.
+  bool help = false;
+};
+
+// Reads one environment variable; nullopt when unset.
+using Environment =
+    std::function<std::optional<std::string>(absl::string_view name)>;
+
+// The process environment (getenv).
+Environment ProcessEnvironment();
+
+// Builds and validates the configuration from `args` (argv without argv[0])
+// and `env`. Does no network I/O. Errors: kInvalidArgument config_invalid
+// whose message is one line naming the field, e.g.
+//   "COGNITO_ISSUER: not a Cognito issuer
+//   (https://cognito-idp.{region}.amazonaws.com/{poolId})" "config file
+//   /etc/authgate.json: providers[0].isuer: unknown field"
+//   "--shutdown_grace: invalid duration \"ten\""
+absl::StatusOr<ServerConfig> LoadServerConfig(
+    const std::vector<std::string>& args, const Environment& env);
+
+// The --help text.
+std::string ServerUsage();
+
+}  // namespace authgate::service
+
+#endif  // AUTHGATE_GRPC_SERVICE_SERVER_CONFIG_H_
