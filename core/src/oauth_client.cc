@@ -310,21 +310,27 @@ absl::StatusOr<std::string> OAuthClient::BuildLogoutUrl(
   return internal::AppendQuery(metadata_.end_session_endpoint, params);
 }
 
-absl::StatusOr<TokenResponse> OAuthClient::PostToken(
-    FormParams form, const std::string& nonce,
-    const std::string& presented_refresh_token) {
-  if (metadata_.token_endpoint.empty()) return NotConfigured("token_endpoint");
+absl::StatusOr<HttpResponse> OAuthClient::PostForm(
+    const std::string& url, FormParams form) const {
   HttpRequest request;
   request.method = "POST";
-  request.url = metadata_.token_endpoint;
+  request.url = url;
   request.timeout = config_.http_timeout;
   request.max_response_bytes = kMaxTokenResponseBytes;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
   AddClientAuthentication(config_, request, form);
   request.body = internal::EncodeForm(form);
-  AUTHGATE_ASSIGN_OR_RETURN(HttpResponse response,
-                            deps_.fetcher->Fetch(request));
+  return deps_.fetcher->Fetch(request);
+}
+
+absl::StatusOr<TokenResponse> OAuthClient::PostToken(
+    FormParams form, const std::string& nonce,
+    const std::string& presented_refresh_token) {
+  if (metadata_.token_endpoint.empty()) return NotConfigured("token_endpoint");
+  AUTHGATE_ASSIGN_OR_RETURN(
+      HttpResponse response,
+      PostForm(metadata_.token_endpoint, std::move(form)));
   if (response.status_code != 200) {
     return OAuthErrorFromResponse(response, "token endpoint");
   }
@@ -501,17 +507,9 @@ absl::Status OAuthClient::Revoke(const std::string& token,
   if (!token_type_hint.empty()) {
     form.emplace_back("token_type_hint", std::string(token_type_hint));
   }
-  HttpRequest request;
-  request.method = "POST";
-  request.url = metadata_.revocation_endpoint;
-  request.timeout = config_.http_timeout;
-  request.max_response_bytes = kMaxTokenResponseBytes;
-  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                     {"Accept", "application/json"}};
-  AddClientAuthentication(config_, request, form);
-  request.body = internal::EncodeForm(form);
-  AUTHGATE_ASSIGN_OR_RETURN(HttpResponse response,
-                            deps_.fetcher->Fetch(request));
+  AUTHGATE_ASSIGN_OR_RETURN(
+      HttpResponse response,
+      PostForm(metadata_.revocation_endpoint, std::move(form)));
   // RFC 7009 section 2.2: 200 also for tokens that were invalid already.
   if (response.status_code == 200) return absl::OkStatus();
   return OAuthErrorFromResponse(response, "revocation endpoint");

@@ -209,6 +209,10 @@ class OAuthClient {
   absl::StatusOr<TokenResponse> PostToken(
       std::vector<std::pair<std::string, std::string>> form,
       const std::string& nonce, const std::string& presented_refresh_token);
+  // POSTs an authenticated form to a token or revocation endpoint.
+  absl::StatusOr<HttpResponse> PostForm(
+      const std::string& url,
+      std::vector<std::pair<std::string, std::string>> form) const;
 
   ProviderConfig config_;
   ProviderMetadata metadata_;
