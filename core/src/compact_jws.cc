@@ -5,14 +5,10 @@
 #include "base64url.h"
 
 namespace authgate::internal {
-namespace {
-
-absl::Status Malformed(absl::string_view message) {
+absl::Status TokenMalformed(absl::string_view message) {
   return MakeError(absl::StatusCode::kUnauthenticated,
                    ErrorReason::kTokenMalformed, message);
 }
-
-}  // namespace
 
 absl::StatusOr<CompactJws> SplitCompactJws(absl::string_view token,
                                            size_t max_bytes) {
@@ -22,18 +18,18 @@ absl::StatusOr<CompactJws> SplitCompactJws(absl::string_view token,
                      ErrorReason::kTokenTooLarge,
                      absl::StrCat("token is larger than ", max_bytes, " bytes"));
   }
-  if (token.empty()) return Malformed("token is empty");
+  if (token.empty()) return TokenMalformed("token is empty");
   size_t first = token.find('.');
   if (first == absl::string_view::npos) {
-    return Malformed("token is not a compact JWS (no '.')");
+    return TokenMalformed("token is not a compact JWS (no '.')");
   }
   size_t second = token.find('.', first + 1);
   if (second == absl::string_view::npos) {
-    return Malformed("token has 2 segments, expected 3");
+    return TokenMalformed("token has 2 segments, expected 3");
   }
   // RFC 7516 tokens (JWE) have five segments; anything but three is refused.
   if (token.find('.', second + 1) != absl::string_view::npos) {
-    return Malformed("token has more than 3 segments");
+    return TokenMalformed("token has more than 3 segments");
   }
   CompactJws jws;
   jws.header = token.substr(0, first);
@@ -41,7 +37,7 @@ absl::StatusOr<CompactJws> SplitCompactJws(absl::string_view token,
   jws.signature = token.substr(second + 1);
   jws.signing_input = token.substr(0, second);
   if (jws.header.empty() || jws.payload.empty()) {
-    return Malformed("token has an empty header or payload segment");
+    return TokenMalformed("token has an empty header or payload segment");
   }
   return jws;
 }
@@ -52,7 +48,7 @@ absl::StatusOr<size_t> DecodeSegment(absl::string_view segment,
   out.resize(Base64UrlDecodedSize(segment.size()) + padding);
   std::optional<size_t> size = Base64UrlDecodeInto(segment, out.data());
   if (!size.has_value()) {
-    return Malformed(absl::StrCat("token ", what, " is not base64url"));
+    return TokenMalformed(absl::StrCat("token ", what, " is not base64url"));
   }
   return *size;
 }

@@ -17,6 +17,10 @@ struct CompactJws {
   absl::string_view signing_input;  // header "." payload
 };
 
+// kUnauthenticated token_malformed with `message`: the one error every
+// structural problem of a token reports.
+absl::Status TokenMalformed(absl::string_view message);
+
 // Exactly three segments separated by '.', header and payload non-empty.
 // Errors: kUnauthenticated token_too_large when over `max_bytes`,
 // token_malformed otherwise.

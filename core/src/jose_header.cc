@@ -2,28 +2,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "authgate/status.h"
+#include "compact_jws.h"
 #include "json_util.h"
 #include "simdjson_util.h"
 
 namespace authgate::internal {
-namespace {
-
-absl::Status Malformed(absl::string_view message) {
-  return MakeError(absl::StatusCode::kUnauthenticated,
-                   ErrorReason::kTokenMalformed, message);
-}
-
-}  // namespace
-
 absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
   simdjson::dom::object object;
   switch (ParseJsonObject(json, size, object)) {
     case JsonObjectParse::kOk:
       break;
     case JsonObjectParse::kNotAnObject:
-      return Malformed("token header is not a JSON object");
+      return TokenMalformed("token header is not a JSON object");
     case JsonObjectParse::kDuplicateMember:
-      return Malformed("token header has a duplicate member");
+      return TokenMalformed("token header has a duplicate member");
   }
   JoseHeader header;
   bool has_alg = false;
@@ -32,13 +24,13 @@ absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
     std::string_view key = member.key;
     if (key == "alg") {
       if (member.value.get_string().get(alg_name) != simdjson::SUCCESS) {
-        return Malformed("token header alg is not a string");
+        return TokenMalformed("token header alg is not a string");
       }
       has_alg = true;
     } else if (key == "kid") {
       std::string_view kid;
       if (member.value.get_string().get(kid) != simdjson::SUCCESS) {
-        return Malformed("token header kid is not a string");
+        return TokenMalformed("token header kid is not a string");
       }
       header.kid = std::string(kid);
     } else if (key == "crit") {
@@ -52,7 +44,7 @@ absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
       // it, with or without "crit".
       bool b64;
       if (member.value.get_bool().get(b64) != simdjson::SUCCESS || !b64) {
-        return Malformed("token header b64 other than true is not supported");
+        return TokenMalformed("token header b64 other than true is not supported");
       }
     }
     // RFC 8725 section 3.10 and Cognito's guide: "jku", "x5u", "jwk" and

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "authgate/status.h"
+#include "compact_jws.h"
 #include "simdjson_util.h"
 
 namespace authgate::internal {
@@ -10,13 +11,8 @@ namespace {
 
 using simdjson::dom::element;
 
-absl::Status Malformed(absl::string_view message) {
-  return MakeError(absl::StatusCode::kUnauthenticated,
-                   ErrorReason::kTokenMalformed, message);
-}
-
 absl::Status WrongType(std::string_view claim, absl::string_view expected) {
-  return Malformed(absl::StrCat("claim ", ToAbsl(claim), " is not ", expected));
+  return TokenMalformed(absl::StrCat("claim ", ToAbsl(claim), " is not ", expected));
 }
 
 absl::Status ReadString(std::string_view claim, element value,
@@ -62,11 +58,11 @@ absl::Status ParseTokenClaims(const char* json, size_t size,
     case JsonObjectParse::kOk:
       break;
     case JsonObjectParse::kNotAnObject:
-      return Malformed("token payload is not a JSON object");
+      return TokenMalformed("token payload is not a JSON object");
     case JsonObjectParse::kDuplicateMember:
       // RFC 7519 section 4: a parser keeping the first of two "iss" members
       // would disagree with one keeping the last.
-      return Malformed("token payload has a duplicate claim");
+      return TokenMalformed("token payload has a duplicate claim");
   }
   bool has_scope = false;
   for (simdjson::dom::key_value_pair member : object) {

@@ -21,9 +21,8 @@ absl::StatusOr<nlohmann::json> DecodeObject(absl::string_view segment,
   absl::StatusOr<nlohmann::json> object =
       internal::json_util::ParseObject(bytes);
   if (!object.ok()) {
-    return MakeError(absl::StatusCode::kUnauthenticated,
-                     ErrorReason::kTokenMalformed,
-                     absl::StrCat("token ", what, " is not a JSON object"));
+    return internal::TokenMalformed(
+        absl::StrCat("token ", what, " is not a JSON object"));
   }
   return object;
 }
