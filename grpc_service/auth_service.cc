@@ -9,13 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "grpc_service/deferred_key_source.h"
+#include "grpc_service/proto_conversion.h"
+#include "grpc_service/status_conversion.h"
 
 #include "authgate/oauth_client.h"
 #include "authgate/status.h"
 #include "authgate/unverified_token.h"
-#include "grpc_service/deferred_key_source.h"
-#include "grpc_service/proto_conversion.h"
-#include "grpc_service/status_conversion.h"
 #include "status_macros.h"
 
 namespace authgate::service {

@@ -29,15 +29,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "grpcpp/grpcpp.h"
-
-#include "authgate/v1/auth_service.grpc.pb.h"
-#include "authgate/verified_token.h"
 #include "grpc_service/arena_message_allocator.h"
 #include "grpc_service/logger.h"
 #include "grpc_service/metrics.h"
 #include "grpc_service/provider_registry.h"
 #include "grpc_service/worker_pool.h"
+#include "grpcpp/grpcpp.h"
+
+#include "authgate/v1/auth_service.grpc.pb.h"
+#include "authgate/verified_token.h"
 
 namespace authgate::service {
 

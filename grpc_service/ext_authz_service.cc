@@ -10,14 +10,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "nlohmann/json.hpp"
-
-#include "authgate/status.h"
-#include "authgate/unverified_token.h"
 #include "grpc_service/auth_service.h"
 #include "grpc_service/deferred_key_source.h"
 #include "grpc_service/proto_conversion.h"
 #include "grpc_service/status_conversion.h"
+#include "nlohmann/json.hpp"
+
+#include "authgate/status.h"
+#include "authgate/unverified_token.h"
 
 namespace authgate::service {
 namespace {

@@ -31,17 +31,17 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "grpcpp/grpcpp.h"
-
-#include "authgate/token_verifier.h"
-#include "authgate/verified_token.h"
-#include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "grpc_service/arena_message_allocator.h"
 #include "grpc_service/logger.h"
 #include "grpc_service/metrics.h"
 #include "grpc_service/provider_registry.h"
 #include "grpc_service/server_config.h"
 #include "grpc_service/worker_pool.h"
+#include "grpcpp/grpcpp.h"
+
+#include "authgate/token_verifier.h"
+#include "authgate/verified_token.h"
+#include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 
 namespace authgate::service {
 

@@ -22,13 +22,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/security/server_credentials.h"
-
-#include "authgate/http_fetcher.h"
-#include "authgate/status.h"
 #include "grpc_service/auth_service.h"
 #include "grpc_service/ext_authz_service.h"
 #include "grpc_service/logger.h"
@@ -36,6 +29,13 @@
 #include "grpc_service/provider_registry.h"
 #include "grpc_service/server_config.h"
 #include "grpc_service/worker_pool.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+
+#include "authgate/http_fetcher.h"
+#include "authgate/status.h"
 
 namespace authgate::service {
 namespace {

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-
 #include "prometheus/collectable.h"
 #include "prometheus/exposer.h"
 

@@ -33,16 +33,16 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "grpc_service/deferred_key_source.h"
+#include "grpc_service/logger.h"
+#include "grpc_service/server_config.h"
+#include "prometheus/metric_family.h"
 
 #include "authgate/clock.h"
 #include "authgate/http_fetcher.h"
 #include "authgate/jwks_cache.h"
 #include "authgate/oauth_client.h"
 #include "authgate/token_verifier.h"
-#include "grpc_service/deferred_key_source.h"
-#include "grpc_service/logger.h"
-#include "grpc_service/server_config.h"
-#include "prometheus/metric_family.h"
 
 namespace authgate::service {
 

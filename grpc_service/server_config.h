@@ -38,10 +38,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "grpc_service/logger.h"
 
 #include "authgate/provider_config.h"
 #include "authgate/token_verifier.h"
-#include "grpc_service/logger.h"
 
 namespace authgate::service {
 

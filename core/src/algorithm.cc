@@ -7,12 +7,18 @@ namespace authgate {
 namespace {
 
 constexpr std::array<std::pair<Algorithm, absl::string_view>, 13> kNames = {{
-    {Algorithm::kRs256, "RS256"}, {Algorithm::kRs384, "RS384"},
-    {Algorithm::kRs512, "RS512"}, {Algorithm::kPs256, "PS256"},
-    {Algorithm::kPs384, "PS384"}, {Algorithm::kPs512, "PS512"},
-    {Algorithm::kEs256, "ES256"}, {Algorithm::kEs384, "ES384"},
-    {Algorithm::kEs512, "ES512"}, {Algorithm::kEdDsa, "EdDSA"},
-    {Algorithm::kHs256, "HS256"}, {Algorithm::kHs384, "HS384"},
+    {Algorithm::kRs256, "RS256"},
+    {Algorithm::kRs384, "RS384"},
+    {Algorithm::kRs512, "RS512"},
+    {Algorithm::kPs256, "PS256"},
+    {Algorithm::kPs384, "PS384"},
+    {Algorithm::kPs512, "PS512"},
+    {Algorithm::kEs256, "ES256"},
+    {Algorithm::kEs384, "ES384"},
+    {Algorithm::kEs512, "ES512"},
+    {Algorithm::kEdDsa, "EdDSA"},
+    {Algorithm::kHs256, "HS256"},
+    {Algorithm::kHs384, "HS384"},
     {Algorithm::kHs512, "HS512"},
 }};
 
@@ -32,14 +38,22 @@ absl::string_view AlgorithmName(Algorithm alg) {
 
 KeyType KeyTypeForAlgorithm(Algorithm alg) {
   switch (alg) {
-    case Algorithm::kRs256: case Algorithm::kRs384: case Algorithm::kRs512:
-    case Algorithm::kPs256: case Algorithm::kPs384: case Algorithm::kPs512:
+    case Algorithm::kRs256:
+    case Algorithm::kRs384:
+    case Algorithm::kRs512:
+    case Algorithm::kPs256:
+    case Algorithm::kPs384:
+    case Algorithm::kPs512:
       return KeyType::kRsa;
-    case Algorithm::kEs256: case Algorithm::kEs384: case Algorithm::kEs512:
+    case Algorithm::kEs256:
+    case Algorithm::kEs384:
+    case Algorithm::kEs512:
       return KeyType::kEc;
     case Algorithm::kEdDsa:
       return KeyType::kOkp;
-    case Algorithm::kHs256: case Algorithm::kHs384: case Algorithm::kHs512:
+    case Algorithm::kHs256:
+    case Algorithm::kHs384:
+    case Algorithm::kHs512:
       return KeyType::kOct;
   }
   return KeyType::kOct;
@@ -47,10 +61,14 @@ KeyType KeyTypeForAlgorithm(Algorithm alg) {
 
 absl::string_view KeyTypeName(KeyType type) {
   switch (type) {
-    case KeyType::kRsa: return "RSA";
-    case KeyType::kEc: return "EC";
-    case KeyType::kOkp: return "OKP";
-    case KeyType::kOct: return "oct";
+    case KeyType::kRsa:
+      return "RSA";
+    case KeyType::kEc:
+      return "EC";
+    case KeyType::kOkp:
+      return "OKP";
+    case KeyType::kOct:
+      return "oct";
   }
   return "oct";
 }

@@ -16,7 +16,8 @@ namespace authgate::internal {
 
 // Upper bound of the decoded size of `encoded_size` characters.
 constexpr size_t Base64UrlDecodedSize(size_t encoded_size) {
-  return encoded_size / 4 * 3 + (encoded_size % 4 == 0 ? 0 : encoded_size % 4 - 1);
+  return encoded_size / 4 * 3 +
+         (encoded_size % 4 == 0 ? 0 : encoded_size % 4 - 1);
 }
 
 // Decodes `in` into `out` (which has room for Base64UrlDecodedSize(in.size())

@@ -13,8 +13,8 @@ class WallClock final : public Clock {
 }  // namespace
 
 std::shared_ptr<const Clock> SystemClock() {
-  static const auto* const kClock = new std::shared_ptr<const Clock>(
-      std::make_shared<WallClock>());
+  static const auto* const kClock =
+      new std::shared_ptr<const Clock>(std::make_shared<WallClock>());
   return *kClock;
 }
 

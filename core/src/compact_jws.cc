@@ -1,6 +1,7 @@
 #include "compact_jws.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "authgate/status.h"
 #include "base64url.h"
 
@@ -14,9 +15,9 @@ absl::StatusOr<CompactJws> SplitCompactJws(absl::string_view token,
                                            size_t max_bytes) {
   // The limit comes before any decoding, so size alone bounds the work.
   if (token.size() > max_bytes) {
-    return MakeError(absl::StatusCode::kUnauthenticated,
-                     ErrorReason::kTokenTooLarge,
-                     absl::StrCat("token is larger than ", max_bytes, " bytes"));
+    return MakeError(
+        absl::StatusCode::kUnauthenticated, ErrorReason::kTokenTooLarge,
+        absl::StrCat("token is larger than ", max_bytes, " bytes"));
   }
   if (token.empty()) return TokenMalformed("token is empty");
   size_t first = token.find('.');

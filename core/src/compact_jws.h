@@ -11,9 +11,9 @@ namespace authgate::internal {
 
 // Views into the token; valid while the token is.
 struct CompactJws {
-  absl::string_view header;     // base64url
-  absl::string_view payload;    // base64url
-  absl::string_view signature;  // base64url, may be empty (rejected later)
+  absl::string_view header;         // base64url
+  absl::string_view payload;        // base64url
+  absl::string_view signature;      // base64url, may be empty (rejected later)
   absl::string_view signing_input;  // header "." payload
 };
 

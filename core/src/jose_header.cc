@@ -1,10 +1,11 @@
 #include "jose_header.h"
 
 #include "absl/strings/str_cat.h"
+#include "simdjson_util.h"
+
 #include "authgate/status.h"
 #include "compact_jws.h"
 #include "json_util.h"
-#include "simdjson_util.h"
 
 namespace authgate::internal {
 absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
@@ -44,7 +45,8 @@ absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
       // it, with or without "crit".
       bool b64;
       if (member.value.get_bool().get(b64) != simdjson::SUCCESS || !b64) {
-        return TokenMalformed("token header b64 other than true is not supported");
+        return TokenMalformed(
+            "token header b64 other than true is not supported");
       }
     }
     // RFC 8725 section 3.10 and Cognito's guide: "jku", "x5u", "jwk" and
@@ -57,10 +59,10 @@ absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
   }
   std::optional<Algorithm> alg = AlgorithmFromName(ToAbsl(alg_name));
   if (!alg.has_value()) {
-    return MakeError(absl::StatusCode::kUnauthenticated,
-                     ErrorReason::kAlgNotAllowed,
-                     absl::StrCat("alg ", json_util::Printable(ToAbsl(alg_name), 16),
-                                  " is not supported"));
+    return MakeError(
+        absl::StatusCode::kUnauthenticated, ErrorReason::kAlgNotAllowed,
+        absl::StrCat("alg ", json_util::Printable(ToAbsl(alg_name), 16),
+                     " is not supported"));
   }
   header.alg = *alg;
   return header;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+
 #include "authgate/algorithm.h"
 
 namespace authgate::internal {

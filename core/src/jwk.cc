@@ -29,8 +29,8 @@ absl::StatusOr<std::shared_ptr<const Jwk>> Jwk::FromSharedSecret(
                      ErrorReason::kConfigInvalid,
                      "shared secret must be at least 32 bytes");
   }
-  std::string thumbprint = internal::Base64UrlEncode(
-      internal::Sha256((*key)->ThumbprintInput()));
+  std::string thumbprint =
+      internal::Base64UrlEncode(internal::Sha256((*key)->ThumbprintInput()));
   return std::shared_ptr<const Jwk>(new Jwk(std::move(key_id), KeyType::kOct,
                                             std::nullopt, std::move(thumbprint),
                                             *std::move(key)));

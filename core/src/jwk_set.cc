@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+
 #include "authgate/status.h"
 #include "base64url.h"
 #include "crypto/digest.h"
@@ -19,8 +20,8 @@ using internal::PublicKey;
 using nlohmann::json;
 
 absl::Status SetError(absl::string_view message) {
-  return MakeError(absl::StatusCode::kInvalidArgument, ErrorReason::kJwksInvalid,
-                   absl::StrCat("JWKS ", message));
+  return MakeError(absl::StatusCode::kInvalidArgument,
+                   ErrorReason::kJwksInvalid, absl::StrCat("JWKS ", message));
 }
 
 // A key-level problem: the key is skipped with this reason.
@@ -85,7 +86,8 @@ absl::StatusOr<std::unique_ptr<PublicKey>> ParseOkp(const json& jwk) {
 // Checks "use" and "key_ops" (RFC 7517 sections 4.2, 4.3).
 absl::Status CheckIntendedUse(const json& jwk) {
   if (jwk.contains("use")) {
-    absl::StatusOr<std::string> use = internal::json_util::GetString(jwk, "use");
+    absl::StatusOr<std::string> use =
+        internal::json_util::GetString(jwk, "use");
     if (!use.ok()) return use.status();
     if (*use != "sig") return absl::InvalidArgumentError("\"use\" is not sig");
   }
@@ -131,14 +133,16 @@ absl::StatusOr<std::shared_ptr<const JwkSet>> JwkSet::Parse(
       continue;
     }
     if (jwk.contains("kid")) {
-      absl::StatusOr<std::string> k = internal::json_util::GetString(jwk, "kid");
+      absl::StatusOr<std::string> k =
+          internal::json_util::GetString(jwk, "kid");
       if (!k.ok()) {
         skip("\"kid\" is not a string");
         continue;
       }
       kid = *std::move(k);
     }
-    absl::StatusOr<std::string> kty = internal::json_util::GetString(jwk, "kty");
+    absl::StatusOr<std::string> kty =
+        internal::json_util::GetString(jwk, "kty");
     if (!kty.ok()) {
       skip("\"kty\" is missing or not a string");
       continue;
@@ -185,10 +189,10 @@ absl::StatusOr<std::shared_ptr<const JwkSet>> JwkSet::Parse(
                         " does not fit the key"));
       continue;
     }
-    std::string thumbprint = internal::Base64UrlEncode(
-        internal::Sha256((*key)->ThumbprintInput()));
-    set->keys_.push_back(std::shared_ptr<const Jwk>(new Jwk(
-        kid, type, alg, std::move(thumbprint), *std::move(key))));
+    std::string thumbprint =
+        internal::Base64UrlEncode(internal::Sha256((*key)->ThumbprintInput()));
+    set->keys_.push_back(std::shared_ptr<const Jwk>(
+        new Jwk(kid, type, alg, std::move(thumbprint), *std::move(key))));
   }
   return std::shared_ptr<const JwkSet>(std::move(set));
 }

@@ -14,9 +14,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "curl_http_fetcher.h"
 
 #include "authgate/status.h"
-#include "curl_http_fetcher.h"
 #include "json_util.h"
 
 namespace authgate {

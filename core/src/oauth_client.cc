@@ -12,11 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "curl_http_fetcher.h"
 
 #include "authgate/pkce.h"
 #include "authgate/status.h"
 #include "crypto/digest.h"
-#include "curl_http_fetcher.h"
 #include "json_util.h"
 #include "single_flight.h"
 #include "status_macros.h"
@@ -310,8 +310,8 @@ absl::StatusOr<std::string> OAuthClient::BuildLogoutUrl(
   return internal::AppendQuery(metadata_.end_session_endpoint, params);
 }
 
-absl::StatusOr<HttpResponse> OAuthClient::PostForm(
-    const std::string& url, FormParams form) const {
+absl::StatusOr<HttpResponse> OAuthClient::PostForm(const std::string& url,
+                                                   FormParams form) const {
   HttpRequest request;
   request.method = "POST";
   request.url = url;

@@ -7,9 +7,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "curl_http_fetcher.h"
 
 #include "authgate/status.h"
-#include "curl_http_fetcher.h"
 #include "status_macros.h"
 
 namespace authgate {

@@ -55,7 +55,8 @@ constexpr bool TableMatchesEnum() {
   }
   return static_cast<size_t>(ErrorReason::kInternal) + 1 == kNames.size();
 }
-static_assert(TableMatchesEnum(), "kNames must list every ErrorReason in order");
+static_assert(TableMatchesEnum(),
+              "kNames must list every ErrorReason in order");
 
 // Provider-supplied strings are bounded before they travel further.
 constexpr size_t kMaxOAuthErrorChars = 256;
@@ -90,7 +91,8 @@ absl::Status MakeError(absl::StatusCode code, ErrorReason reason,
 
 ErrorReason GetErrorReason(const absl::Status& status) {
   if (status.ok()) return ErrorReason::kUnspecified;
-  absl::optional<absl::Cord> payload = status.GetPayload(kErrorReasonPayloadKey);
+  absl::optional<absl::Cord> payload =
+      status.GetPayload(kErrorReasonPayloadKey);
   if (!payload.has_value()) return ErrorReason::kUnspecified;
   return ErrorReasonFromName(std::string(*payload))
       .value_or(ErrorReason::kUnspecified);

@@ -2,9 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "simdjson_util.h"
+
 #include "authgate/status.h"
 #include "compact_jws.h"
-#include "simdjson_util.h"
 
 namespace authgate::internal {
 namespace {
@@ -12,7 +13,8 @@ namespace {
 using simdjson::dom::element;
 
 absl::Status WrongType(std::string_view claim, absl::string_view expected) {
-  return TokenMalformed(absl::StrCat("claim ", ToAbsl(claim), " is not ", expected));
+  return TokenMalformed(
+      absl::StrCat("claim ", ToAbsl(claim), " is not ", expected));
 }
 
 absl::Status ReadString(std::string_view claim, element value,
@@ -96,7 +98,8 @@ absl::Status ParseTokenClaims(const char* json, size_t size,
     } else if (key == "cognito:username") {
       status = ReadString(key, value, claims.username);
     } else if (key == "username") {
-      if (claims.username.empty()) status = ReadString(key, value, claims.username);
+      if (claims.username.empty())
+        status = ReadString(key, value, claims.username);
     } else if (key == "scope") {
       // RFC 8693 section 4.2: space-separated scopes.
       std::string scope;

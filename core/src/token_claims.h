@@ -4,6 +4,7 @@
 #define AUTHGATE_SRC_TOKEN_CLAIMS_H_
 
 #include "absl/status/status.h"
+
 #include "token_data.h"
 
 namespace authgate::internal {

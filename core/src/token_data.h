@@ -9,8 +9,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "authgate/algorithm.h"
 #include "nlohmann/json.hpp"
+
+#include "authgate/algorithm.h"
 
 namespace authgate::internal {
 

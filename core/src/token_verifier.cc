@@ -6,6 +6,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "simdjson.h"
+
 #include "authgate/status.h"
 #include "base64url.h"
 #include "compact_jws.h"
@@ -13,7 +15,6 @@
 #include "crypto/public_key.h"
 #include "jose_header.h"
 #include "json_util.h"
-#include "simdjson.h"
 #include "status_macros.h"
 #include "token_claims.h"
 #include "token_data.h"
@@ -164,10 +165,9 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
   }
   if (!options.provider.empty() && !HasProvider(options.provider)) {
     // A caller's mistake, not a verdict on the token.
-    return MakeError(absl::StatusCode::kInvalidArgument,
-                     ErrorReason::kInvalidArgument,
-                     absl::StrCat("unknown provider ",
-                                  Printable(options.provider)));
+    return MakeError(
+        absl::StatusCode::kInvalidArgument, ErrorReason::kInvalidArgument,
+        absl::StrCat("unknown provider ", Printable(options.provider)));
   }
   absl::Time now = clock_->Now();
   if (cache_ != nullptr) {
@@ -180,9 +180,9 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
       if (generation != hit->key_generation) {
         // The key set changed since: the entry lives only while its key does.
         std::shared_ptr<const JwkSet> current = keys.Current();
-        key_present = current != nullptr &&
-                      current->Contains(hit->data->key_id,
-                                        hit->data->key_thumbprint);
+        key_present =
+            current != nullptr &&
+            current->Contains(hit->data->key_id, hit->data->key_thumbprint);
         if (key_present) {
           cache_->SetKeyGeneration(token, generation);
         } else {
@@ -256,10 +256,10 @@ absl::Status TokenVerifier::Impl::VerifyUncached(
 
   // RFC 8725 section 3.1: the provider's allow-list, then the key, decide.
   if (!provider.allowed_algs[static_cast<size_t>(header.alg)]) {
-    return Rejected(ErrorReason::kAlgNotAllowed,
-                    absl::StrCat("alg ", AlgorithmName(header.alg),
-                                 " is not allowed for provider ",
-                                 provider.policy.name));
+    return Rejected(
+        ErrorReason::kAlgNotAllowed,
+        absl::StrCat("alg ", AlgorithmName(header.alg),
+                     " is not allowed for provider ", provider.policy.name));
   }
   KeySource& keys = *provider.policy.keys;
   key_generation = keys.generation();
@@ -275,15 +275,16 @@ absl::Status TokenVerifier::Impl::VerifyUncached(
   }
   if (key == nullptr) {
     if (!header.kid.empty() && set->HasKeyId(header.kid)) {
-      return Rejected(ErrorReason::kAlgNotAllowed,
-                      absl::StrCat("alg ", AlgorithmName(header.alg),
-                                   " does not fit key ", Printable(header.kid)));
+      return Rejected(
+          ErrorReason::kAlgNotAllowed,
+          absl::StrCat("alg ", AlgorithmName(header.alg), " does not fit key ",
+                       Printable(header.kid)));
     }
-    return Rejected(ErrorReason::kKeyNotFound,
-                    header.kid.empty()
-                        ? std::string("token has no kid and no single key fits")
-                        : absl::StrCat("no key with kid ",
-                                       Printable(header.kid)));
+    return Rejected(
+        ErrorReason::kKeyNotFound,
+        header.kid.empty()
+            ? std::string("token has no kid and no single key fits")
+            : absl::StrCat("no key with kid ", Printable(header.kid)));
   }
 
   AUTHGATE_ASSIGN_OR_RETURN(
@@ -376,9 +377,9 @@ absl::Status TokenVerifier::Impl::CheckTimes(const Provider& provider,
   return absl::OkStatus();
 }
 
-absl::Status TokenVerifier::Impl::CheckCall(const Provider& provider,
-                                            const TokenData& data,
-                                            const VerifyOptions& options) const {
+absl::Status TokenVerifier::Impl::CheckCall(
+    const Provider& provider, const TokenData& data,
+    const VerifyOptions& options) const {
   const TokenClaims& claims = data.claims;
   if (!options.provider.empty() && options.provider != provider.policy.name) {
     return Rejected(ErrorReason::kIssuerMismatch,
@@ -391,7 +392,8 @@ absl::Status TokenVerifier::Impl::CheckCall(const Provider& provider,
                     absl::StrCat("token_use ", Printable(claims.token_use),
                                  " is not accepted here"));
   }
-  if (!options.audiences.empty() && !AudienceMatches(claims, options.audiences)) {
+  if (!options.audiences.empty() &&
+      !AudienceMatches(claims, options.audiences)) {
     return Rejected(ErrorReason::kAudienceMismatch,
                     "token audience is not accepted here");
   }
@@ -403,13 +405,13 @@ absl::Status TokenVerifier::Impl::CheckCall(const Provider& provider,
   if (!options.access_token.empty() && !claims.at_hash.empty()) {
     AUTHGATE_RETURN_IF_ERROR(CheckAtHash(data, options.access_token));
   }
-  if (std::optional<std::string> missing =
-          MissingRequirement(claims.scopes, options.scopes, options.scope_match)) {
+  if (std::optional<std::string> missing = MissingRequirement(
+          claims.scopes, options.scopes, options.scope_match)) {
     return Denied(ErrorReason::kScopeMissing,
                   absl::StrCat("required scope missing: ", *missing));
   }
-  if (std::optional<std::string> missing =
-          MissingRequirement(claims.groups, options.groups, options.group_match)) {
+  if (std::optional<std::string> missing = MissingRequirement(
+          claims.groups, options.groups, options.group_match)) {
     return Denied(ErrorReason::kGroupMissing,
                   absl::StrCat("required group missing: ", *missing));
   }
@@ -420,11 +422,9 @@ absl::Status TokenVerifier::Impl::CheckAtHash(
     const TokenData& data, absl::string_view access_token) const {
   // OIDC Core 3.1.3.6: base64url of the left half of the hash the ID token's
   // alg uses, over the access token's ASCII octets.
-  std::string digest =
-      internal::HashForAlgorithm(data.algorithm, access_token);
-  std::string expected =
-      internal::Base64UrlEncode(absl::string_view(digest).substr(
-          0, digest.size() / 2));
+  std::string digest = internal::HashForAlgorithm(data.algorithm, access_token);
+  std::string expected = internal::Base64UrlEncode(
+      absl::string_view(digest).substr(0, digest.size() / 2));
   if (expected != data.claims.at_hash) {
     return Rejected(ErrorReason::kAtHashMismatch,
                     "at_hash does not match the access token");
@@ -444,7 +444,8 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
   for (size_t i = 0; i < options.providers.size(); ++i) {
     const ProviderPolicy& p = options.providers[i];
     std::string field = absl::StrCat("providers[", i, "]");
-    if (p.name.empty()) return ConfigError(absl::StrCat(field, ".name is empty"));
+    if (p.name.empty())
+      return ConfigError(absl::StrCat(field, ".name is empty"));
     if (!names.insert(p.name).second) {
       return ConfigError(absl::StrCat(field, ".name ", p.name, " is repeated"));
     }
@@ -470,14 +471,16 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
     // An empty audience list must not silently mean "accept any".
     if (p.audiences.empty() && !p.allow_any_audience) {
       return ConfigError(absl::StrCat(
-          field, ": audiences is empty (set allow_any_audience to accept any)"));
+          field,
+          ": audiences is empty (set allow_any_audience to accept any)"));
     }
     if (p.clock_skew < absl::ZeroDuration() || p.clock_skew > kMaxClockSkew) {
       return ConfigError(
           absl::StrCat(field, ": clock_skew must be within 0 and 5 minutes"));
     }
     if (p.max_lifetime.has_value() && *p.max_lifetime <= absl::ZeroDuration()) {
-      return ConfigError(absl::StrCat(field, ": max_lifetime must be positive"));
+      return ConfigError(
+          absl::StrCat(field, ": max_lifetime must be positive"));
     }
   }
   return std::unique_ptr<TokenVerifier>(new TokenVerifier(

@@ -2,6 +2,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+
 #include "authgate/status.h"
 #include "authgate/token_verifier.h"
 #include "compact_jws.h"

@@ -41,21 +41,20 @@ std::optional<CachedVerification> VerifiedTokenCache::Lookup(
 void VerifiedTokenCache::Insert(absl::string_view token,
                                 CachedVerification entry,
                                 absl::Time expires_at) {
-  size_t bytes = token.size() + entry.data->payload_json.size() +
-                 kEntryOverheadBytes;
+  size_t bytes =
+      token.size() + entry.data->payload_json.size() + kEntryOverheadBytes;
   if (bytes > max_bytes_per_shard_) return;
   Shard& shard = ShardFor(token);
   absl::MutexLock lock(&shard.mu);
   if (auto found = shard.index.find(token); found != shard.index.end()) {
     EraseLocked(shard, found->second);
   }
-  while (!shard.lru.empty() &&
-         (shard.lru.size() >= max_entries_per_shard_ ||
-          shard.bytes + bytes > max_bytes_per_shard_)) {
+  while (!shard.lru.empty() && (shard.lru.size() >= max_entries_per_shard_ ||
+                                shard.bytes + bytes > max_bytes_per_shard_)) {
     EraseLocked(shard, std::prev(shard.lru.end()));
   }
-  shard.lru.push_front(Node{std::string(token), std::move(entry), expires_at,
-                            bytes});
+  shard.lru.push_front(
+      Node{std::string(token), std::move(entry), expires_at, bytes});
   // The index keys view the token string owned by the list node, whose
   // address is stable for the node's lifetime.
   shard.index.emplace(shard.lru.front().token, shard.lru.begin());

@@ -18,11 +18,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
 #include "authgate/static_key_source.h"
 #include "authgate/status.h"
 #include "authgate/token_verifier.h"
 #include "authgate/unverified_token.h"
-#include "nlohmann/json.hpp"
 #include "provider_commands.h"
 
 ABSL_FLAG(std::string, jwks, "", "JWKS file holding the provider's keys");
@@ -35,7 +36,8 @@ ABSL_FLAG(std::vector<std::string>, issuer, {},
 ABSL_FLAG(std::vector<std::string>, client_id, {},
           "accepted audience / Cognito client_id values, comma separated");
 ABSL_FLAG(bool, any_audience, false, "accept any audience (not recommended)");
-ABSL_FLAG(std::string, token_use, "", "required Cognito token_use: id or access");
+ABSL_FLAG(std::string, token_use, "",
+          "required Cognito token_use: id or access");
 ABSL_FLAG(std::vector<std::string>, scope, {}, "required scopes");
 ABSL_FLAG(bool, any_scope, false, "one of --scope suffices (default: all)");
 ABSL_FLAG(std::vector<std::string>, group, {}, "required cognito:groups");
@@ -117,16 +119,18 @@ int Verify(const std::string& token) {
   call.scopes = absl::GetFlag(FLAGS_scope);
   call.scope_match = absl::GetFlag(FLAGS_any_scope) ? Match::kAny : Match::kAll;
   call.groups = absl::GetFlag(FLAGS_group);
-  call.group_match = absl::GetFlag(FLAGS_all_groups) ? Match::kAll : Match::kAny;
+  call.group_match =
+      absl::GetFlag(FLAGS_all_groups) ? Match::kAll : Match::kAny;
   absl::StatusOr<VerifiedToken> verified = (*verifier)->Verify(token, call);
   if (!verified.ok()) return Fail(verified.status());
-  nlohmann::json out = {{"valid", true},
-                        {"issuer", verified->issuer()},
-                        {"subject", verified->subject()},
-                        {"token_use", verified->token_use()},
-                        {"key_id", verified->key_id()},
-                        {"alg", std::string(AlgorithmName(verified->algorithm()))},
-                        {"claims", verified->claims()}};
+  nlohmann::json out = {
+      {"valid", true},
+      {"issuer", verified->issuer()},
+      {"subject", verified->subject()},
+      {"token_use", verified->token_use()},
+      {"key_id", verified->key_id()},
+      {"alg", std::string(AlgorithmName(verified->algorithm()))},
+      {"claims", verified->claims()}};
   std::cout << out.dump(2) << std::endl;
   return 0;
 }
@@ -146,8 +150,8 @@ int Inspect(const std::string& token) {
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   // Provider commands parse their own arguments.
-  if (argc >= 2 && (std::string(argv[1]) == "discover" ||
-                    std::string(argv[1]) == "login")) {
+  if (argc >= 2 &&
+      (std::string(argv[1]) == "discover" || std::string(argv[1]) == "login")) {
     std::vector<std::string> rest(argv + 2, argv + argc);
     return std::string(argv[1]) == "discover"
                ? tools::RunDiscover(rest, std::cout, std::cerr)

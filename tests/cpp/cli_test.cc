@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+
 #include "testing/token_minter.h"
 
 namespace authgate {
@@ -14,7 +15,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kIssuer[] = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Cli";
+constexpr char kIssuer[] =
+    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Cli";
 
 struct RunResult {
   int exit_code;
@@ -22,12 +24,14 @@ struct RunResult {
 };
 
 RunResult RunCli(const std::string& args) {
-  std::string command = absl::StrCat(AUTHGATE_CLI_PATH, " ", args, " 2>/dev/null");
+  std::string command =
+      absl::StrCat(AUTHGATE_CLI_PATH, " ", args, " 2>/dev/null");
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
   char buffer[4096];
   size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    out.append(buffer, n);
   int status = pclose(pipe);
   return {WEXITSTATUS(status), json::parse(out, nullptr, false)};
 }
@@ -64,15 +68,16 @@ TEST_F(CliTest, VerifyPrintsClaimsAndExitsZero) {
 }
 
 TEST_F(CliTest, VerifyReadsTheTokenFromStdinWithBearerPrefix) {
-  std::string command = absl::StrCat("printf 'Bearer %s\\n' ", token_, " | ",
-                                     AUTHGATE_CLI_PATH, " ", VerifyArgs(),
-                                     " >/dev/null 2>&1");
+  std::string command =
+      absl::StrCat("printf 'Bearer %s\\n' ", token_, " | ", AUTHGATE_CLI_PATH,
+                   " ", VerifyArgs(), " >/dev/null 2>&1");
   EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 0);
 }
 
 TEST_F(CliTest, VerifyRejectsTamperedTokenWithReason) {
   std::string tampered = token_;
-  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+  tampered[tampered.size() - 5] =
+      tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
   RunResult result = RunCli(absl::StrCat(VerifyArgs(), " ", tampered));
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.output["valid"], false);
@@ -98,8 +103,9 @@ TEST_F(CliTest, InspectLabelsOutputUnverified) {
 }
 
 TEST_F(CliTest, ReportsUnreadableJwksFile) {
-  RunResult result = RunCli(absl::StrCat("verify --jwks=/nonexistent --issuer=",
-                                      kIssuer, " --client_id=app ", token_));
+  RunResult result =
+      RunCli(absl::StrCat("verify --jwks=/nonexistent --issuer=", kIssuer,
+                          " --client_id=app ", token_));
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.output["reason"], "config_invalid");
 }

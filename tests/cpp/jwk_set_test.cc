@@ -3,11 +3,12 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
 #include "authgate/status.h"
 #include "base64url.h"
 #include "crypto/private_key.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 #include "testing/token_minter.h"
 
@@ -17,9 +18,9 @@ namespace {
 using ::authgate::testing::IsOk;
 using ::authgate::testing::StatusIs;
 using ::authgate::testing::TokenMinter;
+using nlohmann::json;
 using ::testing::Field;
 using ::testing::HasSubstr;
-using nlohmann::json;
 
 json JwkFor(const std::string& kid, Algorithm alg, int variant = 0) {
   TokenMinter minter;
@@ -37,11 +38,10 @@ std::shared_ptr<const JwkSet> ParseKeys(std::initializer_list<json> keys) {
 }
 
 TEST(JwkSetTest, ParsesEveryKeyType) {
-  auto set = ParseKeys({JwkFor("rsa", Algorithm::kRs256),
-                        JwkFor("p256", Algorithm::kEs256),
-                        JwkFor("p384", Algorithm::kEs384),
-                        JwkFor("p521", Algorithm::kEs512),
-                        JwkFor("ed", Algorithm::kEdDsa)});
+  auto set = ParseKeys(
+      {JwkFor("rsa", Algorithm::kRs256), JwkFor("p256", Algorithm::kEs256),
+       JwkFor("p384", Algorithm::kEs384), JwkFor("p521", Algorithm::kEs512),
+       JwkFor("ed", Algorithm::kEdDsa)});
   ASSERT_NE(set, nullptr);
   EXPECT_EQ(set->keys().size(), 5u);
   EXPECT_TRUE(set->skipped().empty());
@@ -49,7 +49,8 @@ TEST(JwkSetTest, ParsesEveryKeyType) {
   EXPECT_NE(set->Find("p384", Algorithm::kEs384), nullptr);
   EXPECT_NE(set->Find("ed", Algorithm::kEdDsa), nullptr);
   EXPECT_EQ(set->Find("p256", Algorithm::kEs384), nullptr);
-  EXPECT_EQ(set->Find("rsa", Algorithm::kPs256), nullptr);  // JWK alg pins RS256
+  EXPECT_EQ(set->Find("rsa", Algorithm::kPs256),
+            nullptr);  // JWK alg pins RS256
   EXPECT_EQ(set->Find("nope", Algorithm::kRs256), nullptr);
   EXPECT_EQ(set->Find("rsa", Algorithm::kRs256)->key_type(), KeyType::kRsa);
 }
@@ -59,8 +60,8 @@ TEST(JwkSetTest, RsaKeyWithoutAlgFitsEveryRsaAlgorithm) {
   jwk.erase("alg");
   auto set = ParseKeys({jwk});
   ASSERT_NE(set, nullptr);
-  for (Algorithm alg : {Algorithm::kRs256, Algorithm::kRs512,
-                        Algorithm::kPs384}) {
+  for (Algorithm alg :
+       {Algorithm::kRs256, Algorithm::kRs512, Algorithm::kPs384}) {
     EXPECT_NE(set->Find("rsa", alg), nullptr);
   }
   EXPECT_EQ(set->Find("rsa", Algorithm::kEs256), nullptr);
@@ -78,8 +79,8 @@ TEST(JwkSetTest, SkipsUnusableKeysAndKeepsTheRest) {
   json unknown_alg = JwkFor("unknown-alg", Algorithm::kRs256);
   unknown_alg["alg"] = "none";
   json off_curve = JwkFor("off-curve", Algorithm::kEs256);
-  std::string y = internal::Base64UrlDecode(off_curve["y"].get<std::string>())
-                      .value();
+  std::string y =
+      internal::Base64UrlDecode(off_curve["y"].get<std::string>()).value();
   y[y.size() - 1] ^= 0x01;
   off_curve["y"] = internal::Base64UrlEncode(y);
   json bad_base64 = JwkFor("bad-base64", Algorithm::kRs256);
@@ -91,7 +92,8 @@ TEST(JwkSetTest, SkipsUnusableKeysAndKeepsTheRest) {
     auto key = internal::PrivateKey::GenerateRsa(1024).value();
     small_rsa["n"] = key->PublicJwkMembers()["n"];
   }
-  json oct = {{"kid", "oct"}, {"kty", "oct"},
+  json oct = {{"kid", "oct"},
+              {"kty", "oct"},
               {"k", internal::Base64UrlEncode(std::string(32, 'k'))}};
   json unknown_kty = {{"kid", "weird"}, {"kty", "PQC"}};
   json kid_number = JwkFor("x", Algorithm::kRs256);
@@ -104,9 +106,9 @@ TEST(JwkSetTest, SkipsUnusableKeysAndKeepsTheRest) {
   ASSERT_EQ(set->keys().size(), 1u);
   EXPECT_EQ(set->keys()[0]->key_id(), "good");
   EXPECT_EQ(set->skipped().size(), 12u);
-  for (const char* kid : {"enc", "ops", "mismatched", "unknown-alg",
-                          "off-curve", "bad-base64", "x25519", "small", "oct",
-                          "weird"}) {
+  for (const char* kid :
+       {"enc", "ops", "mismatched", "unknown-alg", "off-curve", "bad-base64",
+        "x25519", "small", "oct", "weird"}) {
     EXPECT_THAT(set->skipped(),
                 ::testing::Contains(Field(&SkippedKey::key_id, kid)))
         << kid;
@@ -148,19 +150,19 @@ TEST(JwkSetTest, ReportsUnreadableFile) {
 }
 
 TEST(JwkSetTest, FindsKeyWithoutKidOnlyWhenUnambiguous) {
-  auto one = ParseKeys({JwkFor("a", Algorithm::kRs256),
-                        JwkFor("b", Algorithm::kEs256)});
+  auto one = ParseKeys(
+      {JwkFor("a", Algorithm::kRs256), JwkFor("b", Algorithm::kEs256)});
   ASSERT_NE(one, nullptr);
   EXPECT_EQ(one->Find("", Algorithm::kRs256)->key_id(), "a");
-  auto two = ParseKeys({JwkFor("a", Algorithm::kRs256),
-                        JwkFor("b", Algorithm::kRs256, 1)});
+  auto two = ParseKeys(
+      {JwkFor("a", Algorithm::kRs256), JwkFor("b", Algorithm::kRs256, 1)});
   ASSERT_NE(two, nullptr);
   EXPECT_EQ(two->Find("", Algorithm::kRs256), nullptr);
 }
 
 TEST(JwkSetTest, IdentifiesKeysByThumbprint) {
-  auto set = ParseKeys({JwkFor("a", Algorithm::kRs256),
-                        JwkFor("b", Algorithm::kRs256, 1)});
+  auto set = ParseKeys(
+      {JwkFor("a", Algorithm::kRs256), JwkFor("b", Algorithm::kRs256, 1)});
   ASSERT_NE(set, nullptr);
   const std::string& a = set->keys()[0]->thumbprint();
   EXPECT_EQ(a.size(), 43u);  // base64url of 32 bytes
@@ -171,16 +173,19 @@ TEST(JwkSetTest, IdentifiesKeysByThumbprint) {
 
 // RFC 7638 section 3.1: the thumbprint of the example RSA key.
 TEST(JwkSetTest, MatchesRfc7638ThumbprintExample) {
-  json jwk = {
-      {"kty", "RSA"},
-      {"kid", "2011-04-29"},
-      {"e", "AQAB"},
-      {"n",
-       "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aP"
-       "FFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl9"
-       "3lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdA"
-       "ZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3"
-       "XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"}};
+  json jwk = {{"kty", "RSA"},
+              {"kid", "2011-04-29"},
+              {"e", "AQAB"},
+              {"n",
+               "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86"
+               "zwu1RK7aP"
+               "FFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-"
+               "5JsGY4Hc5n9yBXArwl9"
+               "3lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+               "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdA"
+               "ZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-"
+               "bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3"
+               "XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"}};
   auto set = ParseKeys({jwk});
   ASSERT_NE(set, nullptr);
   ASSERT_EQ(set->keys().size(), 1u);

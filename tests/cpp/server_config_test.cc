@@ -52,8 +52,7 @@ std::string WriteFile(const std::string& name, const std::string& text) {
 // only the service library (tests/cpp/BUILD.bazel gives it no testing dep).
 MATCHER(IsOk, "is OK") { return arg.ok(); }
 MATCHER_P2(StatusIs, code, reason, "has code and reason") {
-  return arg.status().code() == code &&
-         GetErrorReason(arg.status()) == reason;
+  return arg.status().code() == code && GetErrorReason(arg.status()) == reason;
 }
 
 // gMock's string matchers take std::string, not absl::string_view.

@@ -33,7 +33,8 @@ TEST(StatusTest, AttachesAndReadsReason) {
   EXPECT_EQ(status.message(), "token expired");
   EXPECT_EQ(GetErrorReason(status), ErrorReason::kTokenExpired);
   EXPECT_EQ(GetErrorReason(absl::OkStatus()), ErrorReason::kUnspecified);
-  EXPECT_EQ(GetErrorReason(absl::InternalError("x")), ErrorReason::kUnspecified);
+  EXPECT_EQ(GetErrorReason(absl::InternalError("x")),
+            ErrorReason::kUnspecified);
 }
 
 TEST(StatusTest, NeverMakesAnOkError) {

@@ -7,13 +7,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
 #include "authgate/jwk.h"
 #include "authgate/static_key_source.h"
 #include "authgate/status.h"
 #include "base64url.h"
 #include "crypto/digest.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 #include "testing/token_minter.h"
@@ -26,17 +27,18 @@ using ::authgate::testing::FakeClock;
 using ::authgate::testing::IsOk;
 using ::authgate::testing::StatusIs;
 using ::authgate::testing::TokenMinter;
+using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 
 constexpr char kIssuer[] =
     "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example";
 constexpr char kOtherIssuer[] = "https://login.example.org";
 constexpr char kClientId[] = "3n4b5urk1ft4fl3mg5e62d9ado";
 
-constexpr absl::StatusCode kUnauthenticated = absl::StatusCode::kUnauthenticated;
+constexpr absl::StatusCode kUnauthenticated =
+    absl::StatusCode::kUnauthenticated;
 constexpr absl::StatusCode kPermissionDenied =
     absl::StatusCode::kPermissionDenied;
 
@@ -158,12 +160,11 @@ TEST_P(TokenVerifierAlgorithmTest, AcceptsEveryAsymmetricAlgorithm) {
   EXPECT_EQ(token->algorithm(), GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    All, TokenVerifierAlgorithmTest,
-    ::testing::ValuesIn(AsymmetricAlgorithms()),
-    [](const ::testing::TestParamInfo<Algorithm>& info) {
-      return std::string(AlgorithmName(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(All, TokenVerifierAlgorithmTest,
+                         ::testing::ValuesIn(AsymmetricAlgorithms()),
+                         [](const ::testing::TestParamInfo<Algorithm>& info) {
+                           return std::string(AlgorithmName(info.param));
+                         });
 
 TEST_F(TokenVerifierTest, AcceptsHs256WithConfiguredSharedSecret) {
   minter_.AddKey("hs-1", Algorithm::kHs256);
@@ -191,11 +192,10 @@ TEST_F(TokenVerifierTest, RejectsAlgNone) {
   std::string payload = Base64UrlEncode(AccessClaims().dump());
   EXPECT_THAT(verifier->Verify(absl::StrCat(header, ".", payload, ".")),
               StatusIs(kUnauthenticated, ErrorReason::kAlgNotAllowed));
-  EXPECT_THAT(
-      verifier->Verify(absl::StrCat(
-          Base64UrlEncode(R"({"alg":"NONE","kid":"rsa-1"})"), ".", payload,
-          ".")),
-      StatusIs(kUnauthenticated, ErrorReason::kAlgNotAllowed));
+  EXPECT_THAT(verifier->Verify(absl::StrCat(
+                  Base64UrlEncode(R"({"alg":"NONE","kid":"rsa-1"})"), ".",
+                  payload, ".")),
+              StatusIs(kUnauthenticated, ErrorReason::kAlgNotAllowed));
 }
 
 // Algorithm confusion: an HS256 token naming an RSA key's kid must not be
@@ -279,8 +279,10 @@ TEST_F(TokenVerifierTest, RejectsFlippedSignatureBit) {
   EXPECT_THAT(result,
               StatusIs(kUnauthenticated, ErrorReason::kSignatureInvalid));
   // Messages are safe to show: no part of the token appears in them.
-  EXPECT_THAT(result.status().message(), Not(HasSubstr(parts[1].substr(0, 16))));
-  EXPECT_THAT(result.status().message(), Not(HasSubstr(parts[2].substr(0, 16))));
+  EXPECT_THAT(result.status().message(),
+              Not(HasSubstr(parts[1].substr(0, 16))));
+  EXPECT_THAT(result.status().message(),
+              Not(HasSubstr(parts[2].substr(0, 16))));
 }
 
 TEST_F(TokenVerifierTest, RejectsChangedPayloadWithOriginalSignature) {
@@ -336,10 +338,9 @@ TEST_F(TokenVerifierTest, RejectsHeaderThatIsNotAJsonObject) {
   auto verifier = MakeVerifier();
   std::string payload = AccessClaims().dump();
   for (const char* header : {"[1,2]", "{\"alg\":\"RS256\"", "null", ""}) {
-    EXPECT_THAT(
-        verifier->Verify(minter_.MintRaw("rsa-1", Algorithm::kRs256,
-                                         header, payload)),
-        StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed))
+    EXPECT_THAT(verifier->Verify(minter_.MintRaw("rsa-1", Algorithm::kRs256,
+                                                 header, payload)),
+                StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed))
         << header;
   }
 }
@@ -382,13 +383,13 @@ TEST_F(TokenVerifierTest, IgnoresKeysEmbeddedInTheHeader) {
   for (const json& jwk : minter_.Jwks()["keys"]) {
     if (jwk["kid"] == "attacker") attacker_jwk = jwk;
   }
-  std::string token = minter_.MintWithHeader(
-      "attacker", Algorithm::kRs256,
-      {{"alg", "RS256"},
-       {"kid", "attacker"},
-       {"jwk", attacker_jwk},
-       {"jku", "https://attacker.example/jwks.json"}},
-      AccessClaims());
+  std::string token =
+      minter_.MintWithHeader("attacker", Algorithm::kRs256,
+                             {{"alg", "RS256"},
+                              {"kid", "attacker"},
+                              {"jwk", attacker_jwk},
+                              {"jku", "https://attacker.example/jwks.json"}},
+                             AccessClaims());
   EXPECT_THAT(verifier->Verify(token),
               StatusIs(kUnauthenticated, ErrorReason::kKeyNotFound));
 }
@@ -397,9 +398,9 @@ TEST_F(TokenVerifierTest, RejectsDuplicateClaims) {
   auto verifier = MakeVerifier();
   std::string payload = AccessClaims().dump();
   payload.insert(1, R"("iss":"https://evil.example",)");
-  EXPECT_THAT(verifier->Verify(minter_.MintRaw(
-                  "rsa-1", Algorithm::kRs256,
-                  R"({"alg":"RS256","kid":"rsa-1"})", payload)),
+  EXPECT_THAT(verifier->Verify(
+                  minter_.MintRaw("rsa-1", Algorithm::kRs256,
+                                  R"({"alg":"RS256","kid":"rsa-1"})", payload)),
               StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
 }
 
@@ -414,9 +415,9 @@ TEST_F(TokenVerifierTest, AcceptsIntegersBeyondSixtyFourBits) {
   ASSERT_THAT(token, IsOk());
   EXPECT_EQ(token->username(), "alice");
   payload.insert(1, R"("iss":"https://evil.example",)");
-  EXPECT_THAT(verifier->Verify(minter_.MintRaw(
-                  "rsa-1", Algorithm::kRs256,
-                  R"({"alg":"RS256","kid":"rsa-1"})", payload)),
+  EXPECT_THAT(verifier->Verify(
+                  minter_.MintRaw("rsa-1", Algorithm::kRs256,
+                                  R"({"alg":"RS256","kid":"rsa-1"})", payload)),
               StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
 }
 
@@ -603,8 +604,8 @@ TEST_F(TokenVerifierTest, ChecksNonceOnlyWhenOneWasSent) {
 TEST_F(TokenVerifierTest, ChecksAtHashAgainstTheAccessToken) {
   auto verifier = MakeVerifier();
   std::string access_token = Mint(AccessClaims());
-  std::string digest = internal::HashForAlgorithm(Algorithm::kRs256,
-                                                  access_token);
+  std::string digest =
+      internal::HashForAlgorithm(Algorithm::kRs256, access_token);
   json id = IdClaims();
   id["at_hash"] = Base64UrlEncode(digest.substr(0, digest.size() / 2));
   std::string id_token = Mint(id);
@@ -652,8 +653,10 @@ TEST_F(TokenVerifierTest, RoutesTokensToTheirProviderByIssuer) {
   options.providers = {Policy(), other};
   auto verifier = MakeVerifier(std::move(options));
 
-  json corp = {{"iss", kOtherIssuer}, {"aud", "corp-api"},
-               {"sub", "bob"}, {"exp", Now() + 60}};
+  json corp = {{"iss", kOtherIssuer},
+               {"aud", "corp-api"},
+               {"sub", "bob"},
+               {"exp", Now() + 60}};
   absl::StatusOr<VerifiedToken> token =
       verifier->Verify(other_minter.Mint("ec-1", corp));
   ASSERT_THAT(token, IsOk());

@@ -9,11 +9,6 @@
 //   build/tests/cpp/verify_benchmark            # prints ratios at the end
 //   AUTHGATE_BENCH_TOKENS=1000 build/tests/cpp/verify_benchmark   # quicker
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -25,11 +20,16 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "benchmark/benchmark.h"
+#include "nlohmann/json.hpp"
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
 #include "authgate/static_key_source.h"
 #include "authgate/token_verifier.h"
 #include "base64url.h"
-#include "benchmark/benchmark.h"
-#include "nlohmann/json.hpp"
 #include "testing/token_minter.h"
 
 namespace authgate {
@@ -90,12 +90,11 @@ EVP_PKEY* BareKey(const json& jwk) {
 std::string EcdsaDer(const std::string& jose) {
   ECDSA_SIG* sig = ECDSA_SIG_new();
   size_t half = jose.size() / 2;
-  ECDSA_SIG_set0(
-      sig,
-      BN_bin2bn(reinterpret_cast<const uint8_t*>(jose.data()),
-                static_cast<int>(half), nullptr),
-      BN_bin2bn(reinterpret_cast<const uint8_t*>(jose.data() + half),
-                static_cast<int>(half), nullptr));
+  ECDSA_SIG_set0(sig,
+                 BN_bin2bn(reinterpret_cast<const uint8_t*>(jose.data()),
+                           static_cast<int>(half), nullptr),
+                 BN_bin2bn(reinterpret_cast<const uint8_t*>(jose.data() + half),
+                           static_cast<int>(half), nullptr));
   uint8_t* der = nullptr;
   int len = i2d_ECDSA_SIG(sig, &der);
   std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
@@ -181,10 +180,10 @@ void BM_Bare(benchmark::State& state, Algorithm alg) {
     const std::string& sig = corpus.signatures[n];
     int ok = EVP_DigestVerifyInit(ctx, nullptr, corpus.md, nullptr,
                                   corpus.bare_key) == 1 &&
-             EVP_DigestVerify(
-                 ctx, reinterpret_cast<const uint8_t*>(sig.data()), sig.size(),
-                 reinterpret_cast<const uint8_t*>(input.data()),
-                 input.size()) == 1;
+             EVP_DigestVerify(ctx, reinterpret_cast<const uint8_t*>(sig.data()),
+                              sig.size(),
+                              reinterpret_cast<const uint8_t*>(input.data()),
+                              input.size()) == 1;
     EVP_MD_CTX_free(ctx);
     if (!ok) state.SkipWithError("bare verify failed");
   }
@@ -197,9 +196,8 @@ void BM_Verify(benchmark::State& state, Algorithm alg) {
   options.token_uses = {"access"};
   size_t i = state.thread_index() * 7919;
   for (auto _ : state) {
-    absl::StatusOr<VerifiedToken> token =
-        corpus.verifier->Verify(corpus.tokens[i++ % corpus.tokens.size()],
-                                options);
+    absl::StatusOr<VerifiedToken> token = corpus.verifier->Verify(
+        corpus.tokens[i++ % corpus.tokens.size()], options);
     if (!token.ok()) state.SkipWithError("verify failed");
     benchmark::DoNotOptimize(token);
   }
@@ -233,7 +231,10 @@ BENCHMARK_CAPTURE(BM_Bare, EdDSA, Algorithm::kEdDsa)->MinTime(1);
 BENCHMARK_CAPTURE(BM_Verify, EdDSA, Algorithm::kEdDsa)->MinTime(1);
 BENCHMARK(BM_VerifyRepeated)->MinTime(1);
 BENCHMARK_CAPTURE(BM_Verify, RS256_scaling, Algorithm::kRs256)
-    ->MinTime(2)->UseRealTime()->Threads(1)->Threads(2);
+    ->MinTime(2)
+    ->UseRealTime()
+    ->Threads(1)
+    ->Threads(2);
 BENCHMARK(BM_VerifyRepeated)->MinTime(1)->UseRealTime()->Threads(1)->Threads(2);
 
 // Prints the usual table, then the ratios the README reports.
@@ -251,14 +252,16 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
   void Finalize() override {
     ConsoleReporter::Finalize();
-    std::printf("\nauthgate vs a bare EVP_DigestVerify loop, same run "
-                "(CPU time, one thread):\n");
+    std::printf(
+        "\nauthgate vs a bare EVP_DigestVerify loop, same run "
+        "(CPU time, one thread):\n");
     for (const char* alg : {"RS256", "ES256", "EdDSA"}) {
       double bare = Rate(absl::StrCat("BM_Bare/", alg));
       double ours = Rate(absl::StrCat("BM_Verify/", alg));
       if (bare > 0 && ours > 0) {
-        std::printf("  %-5s distinct tokens %8.0f/s, bare %8.0f/s, ratio %.3f\n",
-                    alg, ours, bare, ours / bare);
+        std::printf(
+            "  %-5s distinct tokens %8.0f/s, bare %8.0f/s, ratio %.3f\n", alg,
+            ours, bare, ours / bare);
       }
     }
     double hit = Rate("BM_VerifyRepeated");
@@ -280,7 +283,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
 
  private:
-  static std::string Key(const std::string& function, const std::string& threads,
+  static std::string Key(const std::string& function,
+                         const std::string& threads,
                          const std::string& time_type) {
     return absl::StrCat(function, "|", threads, "|", time_type);
   }

@@ -31,10 +31,10 @@ struct Fixture {
     policy.issuers = {"https://issuer.example"};
     policy.audiences = {"client"};
     policy.algorithms = {Algorithm::kHs256, Algorithm::kRs256};
-    policy.keys = std::make_shared<authgate::StaticKeySource>(
-        authgate::JwkSet::FromKeys({authgate::Jwk::FromSharedSecret(
-                                        "hs", minter.HmacSecret())
-                                        .value()}));
+    policy.keys =
+        std::make_shared<authgate::StaticKeySource>(authgate::JwkSet::FromKeys(
+            {authgate::Jwk::FromSharedSecret("hs", minter.HmacSecret())
+                 .value()}));
     authgate::VerifierOptions options;
     options.providers.push_back(std::move(policy));
     options.cache_max_entries = 64;
@@ -63,9 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.scopes = {"read"};
   options.nonce = (data[0] & 2) ? "n" : "";
   auto result = fixture->verifier->Verify(token, options);
-  if (!result.ok() &&
-      authgate::GetErrorReason(result.status()) ==
-          authgate::ErrorReason::kUnspecified) {
+  if (!result.ok() && authgate::GetErrorReason(result.status()) ==
+                          authgate::ErrorReason::kUnspecified) {
     std::abort();  // every refusal must carry a reason
   }
   if (result.ok()) {

@@ -13,11 +13,19 @@
 namespace authgate {
 
 enum class Algorithm {
-  kRs256, kRs384, kRs512,
-  kPs256, kPs384, kPs512,
-  kEs256, kEs384, kEs512,
+  kRs256,
+  kRs384,
+  kRs512,
+  kPs256,
+  kPs384,
+  kPs512,
+  kEs256,
+  kEs384,
+  kEs512,
   kEdDsa,
-  kHs256, kHs384, kHs512,
+  kHs256,
+  kHs384,
+  kHs512,
 };
 
 enum class KeyType { kRsa, kEc, kOkp, kOct };

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "authgate/algorithm.h"
 #include "authgate/jwk.h"
 

@@ -13,7 +13,8 @@
 //
 //   ProviderPolicy cognito;
 //   cognito.name = "cognito";
-//   cognito.issuers = {"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X"};
+//   cognito.issuers =
+//   {"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X"};
 //   cognito.audiences = {"my-client-id"};
 //   cognito.keys = StaticKeySource::FromJwksFile("jwks.json").value();
 //   VerifierOptions verifier_options;
@@ -37,11 +38,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+
 #include "authgate/algorithm.h"
 #include "authgate/clock.h"
 #include "authgate/key_source.h"
 #include "authgate/verified_token.h"
-#include "nlohmann/json.hpp"
 
 namespace authgate {
 

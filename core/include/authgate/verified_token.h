@@ -16,8 +16,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "authgate/algorithm.h"
 #include "nlohmann/json_fwd.hpp"
+
+#include "authgate/algorithm.h"
 
 namespace authgate {
 namespace internal {

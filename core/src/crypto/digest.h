@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "authgate/algorithm.h"
 
 namespace authgate::internal {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "absl/strings/string_view.h"
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -14,7 +15,6 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "absl/strings/string_view.h"
 #include "authgate/algorithm.h"
 
 // The BoringSSL test target defines AUTHGATE_EXPECT_BORINGSSL; fail the build

@@ -23,13 +23,12 @@
 #include <openssl/rsa.h>
 
 #include "authgate/status.h"
-#include "crypto/openssl_util.h"
 #include "base64url.h"
 #include "crypto/digest.h"
+#include "crypto/openssl_util.h"
 
 namespace authgate::internal {
 namespace {
-
 
 absl::Status Failure(absl::StatusCode code, absl::string_view message) {
   ERR_clear_error();

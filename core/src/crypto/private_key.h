@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "authgate/algorithm.h"
 #include "crypto/public_key.h"
 

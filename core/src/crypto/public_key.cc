@@ -26,12 +26,11 @@
 #include <openssl/sha.h>
 
 #include "authgate/status.h"
-#include "crypto/openssl_util.h"
 #include "base64url.h"
+#include "crypto/openssl_util.h"
 
 namespace authgate::internal {
 namespace {
-
 
 std::unique_ptr<BIGNUM, BignumDeleter> ToBignum(absl::string_view bytes) {
   return std::unique_ptr<BIGNUM, BignumDeleter>(

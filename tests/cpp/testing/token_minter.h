@@ -13,9 +13,10 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+
 #include "authgate/algorithm.h"
 #include "crypto/private_key.h"
-#include "nlohmann/json.hpp"
 
 namespace authgate::testing {
 
