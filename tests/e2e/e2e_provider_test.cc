@@ -625,3 +625,51 @@ TEST_F(E2eTest, RandomKidFloodCostsOneFetchPerCooldown) {
 
 }  // namespace
 }  // namespace authgate
+
+namespace authgate {
+namespace {
+
+struct CliRun {
+  int exit_code;
+  nlohmann::json output;
+};
+
+CliRun RunCli(const std::string& args) {
+  std::string command =
+      absl::StrCat(AUTHGATE_CLI_PATH, " ", args, " 2>/dev/null");
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    out.append(buffer, n);
+  int status = pclose(pipe);
+  return {WEXITSTATUS(status), nlohmann::json::parse(out, nullptr, false)};
+}
+
+}  // namespace
+
+// `authgate verify --jwks_uri` fetches moto's live key set (the emulator's
+// tokens keep the AWS issuer, which is still checked).
+TEST_F(E2eTest, CliVerifiesMotoTokenWithLiveJwks) {
+  std::string common = absl::StrCat(
+      "verify --jwks_uri=", cognito_["jwks_uri"].get<std::string>(),
+      " --issuer=", cognito_["issuer"].get<std::string>(),
+      " --client_id=", cognito_["client_id"].get<std::string>(),
+      " --token_use=access ");
+  CliRun ok = RunCli(common + cognito_["access_token"].get<std::string>());
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_EQ(ok.output["claims"]["username"], "alice");
+  CliRun wrong_use = RunCli(common + cognito_["id_token"].get<std::string>());
+  EXPECT_EQ(wrong_use.exit_code, 1);
+  EXPECT_EQ(wrong_use.output["reason"], "token_use_mismatch");
+}
+
+// `authgate discover` checks the issuer of oidc-provider's document.
+TEST_F(E2eTest, CliDiscoversProvider) {
+  CliRun run = RunCli(absl::StrCat("discover ", issuer_));
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.output["issuer"], issuer_);
+}
+
+}  // namespace authgate
