@@ -1,4 +1,6 @@
 // Runs the real `authgate` binary on tokens minted here.
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -40,7 +42,12 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     minter_.AddKey("cli-key", Algorithm::kRs256);
-    jwks_path_ = ::testing::TempDir() + "cli_jwks.json";
+    // ctest runs these tests in parallel, each with its own random key: a
+    // shared file name would let one test verify against another's key.
+    const ::testing::TestInfo* test =
+        ::testing::UnitTest::GetInstance()->current_test_info();
+    jwks_path_ = absl::StrCat(::testing::TempDir(), "cli_jwks_", test->name(),
+                              "_", getpid(), ".json");
     std::ofstream(jwks_path_) << minter_.JwksJson();
     int64_t now = absl::ToUnixSeconds(absl::Now());
     token_ = minter_.Mint("cli-key", {{"iss", kIssuer},
@@ -50,6 +57,7 @@ class CliTest : public ::testing::Test {
                                       {"sub", "u-1"},
                                       {"exp", now + 600}});
   }
+  void TearDown() override { std::remove(jwks_path_.c_str()); }
   std::string VerifyArgs() const {
     return absl::StrCat("verify --jwks=", jwks_path_, " --issuer=", kIssuer,
                         " --client_id=app --token_use=access");

@@ -1,5 +1,7 @@
 #include "grpc_service/server_config.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -43,7 +46,9 @@ class FakeEnvironment {
 };
 
 std::string WriteFile(const std::string& name, const std::string& text) {
-  std::string path = ::testing::TempDir() + "/" + name;
+  // The pid keeps parallel ctest processes off each other's files.
+  std::string path =
+      absl::StrCat(::testing::TempDir(), "/", getpid(), "_", name);
   std::ofstream(path) << text;
   return path;
 }
