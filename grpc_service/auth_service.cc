@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "grpc_service/call_deadline.h"
 #include "grpc_service/deferred_key_source.h"
 #include "grpc_service/proto_conversion.h"
 #include "grpc_service/status_conversion.h"
@@ -162,7 +163,9 @@ void AuthServiceImpl::RunOAuthCall(grpc::CallbackServerContext* context,
                                    const char* call, OAuthWork work) {
   FinishOnWorker(
       *pool_, *metrics_, context, reactor,
-      [this, call, work = std::move(work)] {
+      [this, context, call, work = std::move(work)] {
+        // Provider requests give up when the caller does.
+        CallDeadlineScope deadline(absl::FromChrono(context->deadline()));
         absl::Time start = absl::Now();
         // Stays "unknown" when the request named no configured provider, so
         // caller input never becomes a metric label.

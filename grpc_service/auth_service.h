@@ -12,7 +12,8 @@
 //     network and finish inline.
 // Work that waited in the queue past the call's deadline (or whose client
 // cancelled) is not started; it finishes DEADLINE_EXCEEDED / CANCELLED. A
-// full queue answers RESOURCE_EXHAUSTED at once.
+// full queue answers RESOURCE_EXHAUSTED at once. An OAuth call's provider
+// requests run under a CallDeadlineScope and end at the caller's deadline.
 //
 // Thread-safe; one instance serves every call.
 //

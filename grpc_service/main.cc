@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpc_service/auth_service.h"
+#include "grpc_service/call_deadline.h"
 #include "grpc_service/ext_authz_service.h"
 #include "grpc_service/logger.h"
 #include "grpc_service/metrics.h"
@@ -124,7 +125,8 @@ int Run(int argc, char** argv) {
     if (provider.config.allow_insecure_http) curl.allow_insecure_http = true;
   }
   ProviderRegistry::Dependencies registry_deps;
-  registry_deps.fetcher = CreateCurlHttpFetcher(curl);
+  registry_deps.fetcher =
+      std::make_shared<DeadlineBoundFetcher>(CreateCurlHttpFetcher(curl));
   registry_deps.logger = logger;
   absl::StatusOr<std::unique_ptr<ProviderRegistry>> created =
       ProviderRegistry::Create(*config, registry_deps);

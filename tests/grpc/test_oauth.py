@@ -300,3 +300,34 @@ def test_client_credentials_token_validates(m2m_server, pb, oidc):
         )
         assert again.tokens.access_token == got.tokens.access_token
         assert providers.stats(oidc)["token"] == before
+
+
+def test_provider_request_gives_up_at_the_callers_deadline(oidc, tmp_path, pb):
+    # The token endpoint answers after 4 s; the provider's own http_timeout
+    # (8 s) would wait for it. The caller allows 0.5 s, and so must the server.
+    slow_token = f"{oidc.endpoint}/faults/slow/oauth2/token?ms=4000"
+    config = {
+        "providers": [
+            oidc_provider_config(
+                oidc, http_timeout="8s", endpoints={"token_endpoint": slow_token}
+            )
+        ]
+    }
+    srv = Server(config=config, tmp=tmp_path).started()
+    try:
+        with srv.channel() as channel:
+            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING")
+            auth = pb.auth_grpc.AuthServiceStub(channel)
+            with pytest.raises(grpc.RpcError) as error:
+                auth.RefreshToken(
+                    pb.auth.RefreshTokenRequest(refresh_token="r-1"), timeout=0.5
+                )
+            assert error.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            call = srv.wait_event("oauth_call", timeout=10)
+            assert call["call"] == "refresh"
+            assert call["code"] == "DEADLINE_EXCEEDED"
+            assert call["reason"] == "provider_timeout"
+            # Well short of the endpoint's 4 s: the request was cut off.
+            assert call["duration_ms"] < 2000
+    finally:
+        assert srv.stop() == 0
