@@ -33,9 +33,23 @@ absl::string_view LogLevelName(LogLevel level) {
 Logger::Logger(LogLevel min_level, std::FILE* out)
     : min_level_(min_level), out_(out) {}
 
+void Logger::LimitRate(absl::string_view event, double per_second) {
+  if (per_second > 0) {
+    limits_[event] = std::make_unique<LogRateLimiter>(per_second);
+  } else {
+    limits_.erase(event);
+  }
+}
+
 void Logger::Log(LogLevel level, absl::string_view event,
                  std::initializer_list<LogField> fields) {
   if (!Enabled(level)) return;
+  uint64_t suppressed = 0;
+  if (auto limit = limits_.find(event); limit != limits_.end()) {
+    std::optional<uint64_t> admitted = limit->second->Admit();
+    if (!admitted.has_value()) return;
+    suppressed = *admitted;
+  }
   // nlohmann keeps object keys sorted; ts/level/event are written first by
   // hand so a human scanning the stream sees them at the start of the line.
   nlohmann::json rest = nlohmann::json::object();
@@ -46,6 +60,7 @@ void Logger::Log(LogLevel level, absl::string_view event,
     }
     rest[field.first] = field.second;
   }
+  if (suppressed > 0) rest["suppressed"] = suppressed;
   std::string line = "{\"ts\":\"";
   line += absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
                            absl::UTCTimeZone());

@@ -8,6 +8,10 @@
 // Thread-safe: a line is formatted outside the lock and written with one
 // fwrite under it, so concurrent lines never interleave.
 //
+// Events that clients can trigger at will (token_rejected, request_denied)
+// can be rate-limited with LimitRate(); a line written after dropped ones
+// carries "suppressed": N.
+//
 //   auto logger = std::make_shared<Logger>(LogLevel::kInfo);
 //   logger->Info("token_rejected", {{"reason", "token_expired"},
 //                                   {"token_fp", TokenFingerprint(jwt)}});
@@ -18,13 +22,16 @@
 
 #include <cstdio>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "grpc_service/log_rate_limiter.h"
 #include "nlohmann/json.hpp"
 
 namespace authgate::service {
@@ -47,6 +54,10 @@ class Logger {
 
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
+
+  // At most `per_second` lines of `event` from now on (0: no limit). Call
+  // before the logger is shared between threads.
+  void LimitRate(absl::string_view event, double per_second);
 
   // True when a line at `level` would be written: lets a caller skip
   // computing expensive fields (e.g. a fingerprint) for dropped lines.
@@ -73,6 +84,8 @@ class Logger {
 
  private:
   const LogLevel min_level_;
+  // Written only by LimitRate, before concurrent use.
+  absl::flat_hash_map<std::string, std::unique_ptr<LogRateLimiter>> limits_;
   absl::Mutex mu_;
   std::FILE* const out_ ABSL_PT_GUARDED_BY(mu_);
 };

@@ -118,6 +118,9 @@ int Run(int argc, char** argv) {
     return 0;
   }
   auto logger = std::make_shared<Logger>(config->log_level);
+  for (const char* event : {"token_rejected", "request_denied"}) {
+    logger->LimitRate(event, static_cast<double>(config->rejection_log_rate));
+  }
 
   CurlOptions curl;
   curl.ca_file = config->provider_ca_file;

@@ -551,8 +551,8 @@ absl::Status ReadServerSection(const JsonObject& obj, ServerConfig& config) {
   if (absl::Status s = obj.CheckKeys(
           {"listen", "unix_socket", "metrics_listen", "shutdown_grace",
            "worker_threads", "max_queued_calls", "max_concurrent_streams",
-           "log_level", "provider_retry_initial", "provider_retry_max",
-           "provider_ca_file", "tls"});
+           "log_level", "rejection_log_rate", "provider_retry_initial",
+           "provider_retry_max", "provider_ca_file", "tls"});
       !s.ok()) {
     return s;
   }
@@ -562,6 +562,8 @@ absl::Status ReadServerSection(const JsonObject& obj, ServerConfig& config) {
   AUTHGATE_CONFIG_SET(config.shutdown_grace, obj.Duration("shutdown_grace"));
   AUTHGATE_CONFIG_SET(config.worker_threads, obj.Count("worker_threads"));
   AUTHGATE_CONFIG_SET(config.max_queued_calls, obj.Count("max_queued_calls"));
+  AUTHGATE_CONFIG_SET(config.rejection_log_rate,
+                      obj.Count("rejection_log_rate"));
   std::optional<size_t> streams;
   AUTHGATE_CONFIG_SET(streams, obj.Count("max_concurrent_streams"));
   if (streams.has_value()) config.max_concurrent_streams = *streams;

@@ -106,6 +106,9 @@ struct ServerConfig {
   // streams per connection (0: gRPC's default).
   int max_concurrent_streams = 0;
   LogLevel log_level = LogLevel::kInfo;
+  // Lines per second of token_rejected and request_denied (each); 0 = no
+  // limit. Clients choose how many bad tokens they send.
+  size_t rejection_log_rate = 20;
   // Verified-token cache of the shared verifier.
   size_t cache_max_entries = 16384;
   size_t cache_max_bytes = 32 * 1024 * 1024;

@@ -145,7 +145,7 @@ TEST(ServerConfigTest, FlagsOverrideEnvironmentWhichOverridesFile) {
     // comments are allowed
     "server": {"listen": "127.0.0.1:1111", "metrics_listen": "127.0.0.1:2222",
                "unix_socket": "/tmp/from-file.sock", "shutdown_grace": "1m30s",
-               "worker_threads": 3}
+               "worker_threads": 3, "rejection_log_rate": 0}
   })");
   FakeEnvironment env = MinimalCognito();
   env.Set("AUTHGATE_LISTEN", "127.0.0.1:3333")
@@ -162,6 +162,7 @@ TEST(ServerConfigTest, FlagsOverrideEnvironmentWhichOverridesFile) {
   EXPECT_EQ(config->unix_socket, "/tmp/from-file.sock");
   EXPECT_EQ(config->shutdown_grace, absl::Seconds(90));
   EXPECT_EQ(config->worker_threads, 7u);
+  EXPECT_EQ(config->rejection_log_rate, 0u);
 }
 
 TEST(ServerConfigTest, EnvironmentOverridesFileProviderOfTheSameName) {

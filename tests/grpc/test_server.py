@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -226,6 +227,44 @@ def test_sigint_exits_zero(cognito, tmp_path):
     srv = Server(env=cognito_env(cognito), tmp=tmp_path).started()
     assert srv.stop(signal.SIGINT) == 0
     srv.wait_event("shutdown_complete", timeout=5)
+
+
+def test_rejection_logs_are_rate_limited_and_count_what_they_drop(
+    cognito, tmp_path, pb
+):
+    config = {"server": {"rejection_log_rate": 5}}
+    srv = Server(env=cognito_env(cognito), config=config, tmp=tmp_path).started()
+    try:
+        with srv.channel() as channel:
+            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING")
+            auth = pb.auth_grpc.AuthServiceStub(channel)
+            bad = pb.auth.ValidateTokenRequest(token=cognito["access_token"] + "x")
+
+            def reject_once():
+                with pytest.raises(grpc.RpcError):
+                    auth.ValidateToken(bad)
+
+            for _ in range(60):
+                reject_once()
+            time.sleep(1.2)  # refills the bucket
+            before = len(srv.events)
+            reject_once()
+            last = srv.wait_event("token_rejected", timeout=5, after=before)
+        rejected = [e for e in srv.events if e.get("event") == "token_rejected"]
+        # A burst of 5, plus what refilled at 5/s while the 60 calls ran.
+        assert 5 <= len(rejected) < 40
+        assert sum(e.get("suppressed", 0) for e in rejected) == 61 - len(rejected)
+        assert last["suppressed"] > 0
+        # Metrics still count every rejection.
+        counted = re.search(
+            r'^authgate_token_validations_total\{reason="token_malformed",'
+            r'[^}]*rpc="ValidateToken"\} (\S+)$',
+            srv.metrics(),
+            re.M,
+        )
+        assert counted and float(counted.group(1)) == 61
+    finally:
+        assert srv.stop() == 0
 
 
 def test_unix_socket_listener(cognito, tmp_path, pb):
