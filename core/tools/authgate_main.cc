@@ -1,7 +1,7 @@
 // authgate: verify and inspect tokens from the command line.
 //
 //   authgate verify --jwks=jwks.json --issuer=https://cognito-idp...
-//       --client_id=abc --token_use=access TOKEN    (or the token on stdin)
+//       --client-id=abc --token-use=access TOKEN    (or the token on stdin)
 //   authgate inspect TOKEN
 //
 // Prints one JSON document. `verify` exits 0 only for a valid token.
@@ -24,6 +24,7 @@
 #include "authgate/status.h"
 #include "authgate/token_verifier.h"
 #include "authgate/unverified_token.h"
+#include "flag_spelling.h"
 #include "provider_commands.h"
 
 ABSL_FLAG(std::string, jwks, "", "JWKS file holding the provider's keys");
@@ -157,7 +158,15 @@ int Main(int argc, char** argv) {
                ? tools::RunDiscover(rest, std::cout, std::cerr)
                : tools::RunLogin(rest, std::cout, std::cerr);
   }
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  // abseil flag names use underscores; --client-id works as well.
+  std::vector<std::string> respelled(argv, argv + argc);
+  for (size_t i = 1; i < respelled.size() && respelled[i] != "--"; ++i) {
+    respelled[i] = tools::RespellFlag(respelled[i], '_');
+  }
+  std::vector<char*> respelled_argv;
+  for (std::string& arg : respelled) respelled_argv.push_back(arg.data());
+  std::vector<char*> args = absl::ParseCommandLine(
+      static_cast<int>(respelled_argv.size()), respelled_argv.data());
   if (args.size() < 2) {
     std::cerr << kUsage << std::endl;
     return 2;

@@ -23,6 +23,7 @@
 #include "authgate/pkce.h"
 #include "authgate/provider_config.h"
 #include "authgate/status.h"
+#include "flag_spelling.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -56,11 +57,17 @@ bool ParseArgs(const std::vector<std::string>& words, Args& args,
                std::ostream& err) {
   for (size_t i = 0; i < words.size(); ++i) {
     if (absl::StartsWith(words[i], "--")) {
+      // --client_id works as well as --client-id, and so does --name=value.
+      std::string flag = RespellFlag(words[i], '-');
+      if (size_t eq = flag.find('='); eq != std::string::npos) {
+        args.flags.emplace(flag.substr(2, eq - 2), flag.substr(eq + 1));
+        continue;
+      }
       if (i + 1 >= words.size()) {
         err << "missing value for " << words[i] << "\n";
         return false;
       }
-      args.flags.emplace(words[i].substr(2), words[i + 1]);
+      args.flags.emplace(flag.substr(2), words[i + 1]);
       ++i;
     } else {
       args.positional.push_back(words[i]);

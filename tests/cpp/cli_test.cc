@@ -82,6 +82,26 @@ TEST_F(CliTest, VerifyReadsTheTokenFromStdinWithBearerPrefix) {
   EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 0);
 }
 
+TEST_F(CliTest, FlagsTakeHyphensOrUnderscores) {
+  std::string base = absl::StrCat("verify --jwks=", jwks_path_,
+                                  " --issuer=", kIssuer, " --client-id=app");
+  EXPECT_EQ(
+      RunCli(absl::StrCat(base, " --token-use=access ", token_)).exit_code, 0);
+  // The hyphenated flag is read, not ignored: the wrong use is refused.
+  RunResult wrong_use = RunCli(absl::StrCat(base, " --token-use=id ", token_));
+  EXPECT_EQ(wrong_use.exit_code, 1);
+  EXPECT_EQ(wrong_use.output["reason"], "token_use_mismatch");
+  // `discover` documents --timeout-ms; --timeout_ms is the same flag.
+  std::string command = absl::StrCat(
+      AUTHGATE_CLI_PATH, " discover https://idp.invalid --timeout_ms=abc 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[512] = {};
+  size_t n = fread(buffer, 1, sizeof(buffer) - 1, pipe);
+  EXPECT_EQ(WEXITSTATUS(pclose(pipe)), 2);
+  EXPECT_NE(std::string(buffer, n).find("--timeout-ms must be a positive"),
+            std::string::npos);
+}
+
 TEST_F(CliTest, VerifyRejectsTamperedTokenWithReason) {
   std::string tampered = token_;
   tampered[tampered.size() - 5] =

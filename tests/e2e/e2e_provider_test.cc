@@ -649,14 +649,14 @@ CliRun RunCli(const std::string& args) {
 
 }  // namespace
 
-// `authgate verify --jwks_uri` fetches moto's live key set (the emulator's
+// `authgate verify --jwks-uri` fetches moto's live key set (the emulator's
 // tokens keep the AWS issuer, which is still checked).
 TEST_F(E2eTest, CliVerifiesMotoTokenWithLiveJwks) {
   std::string common = absl::StrCat(
-      "verify --jwks_uri=", cognito_["jwks_uri"].get<std::string>(),
+      "verify --jwks-uri=", cognito_["jwks_uri"].get<std::string>(),
       " --issuer=", cognito_["issuer"].get<std::string>(),
-      " --client_id=", cognito_["client_id"].get<std::string>(),
-      " --token_use=access ");
+      " --client-id=", cognito_["client_id"].get<std::string>(),
+      " --token-use=access ");
   CliRun ok = RunCli(common + cognito_["access_token"].get<std::string>());
   EXPECT_EQ(ok.exit_code, 0);
   EXPECT_EQ(ok.output["claims"]["username"], "alice");
