@@ -35,7 +35,10 @@ constexpr char kScopesExtension[] = "authgate-scopes";
 constexpr char kGroupsExtension[] = "authgate-groups";
 
 // The identity headers authgate sets on allowed requests. Every one of them
-// is either overwritten or removed, so a client cannot smuggle its own.
+// is either overwritten or removed, so a client cannot smuggle its own; any
+// other x-authgate-* header the client sent is removed too, so an upstream
+// may trust the whole family (including names a later version adds).
+constexpr absl::string_view kIdentityHeaderPrefix = "x-authgate-";
 constexpr const char* kIdentityHeaders[] = {
     "x-authgate-sub",       "x-authgate-username", "x-authgate-client-id",
     "x-authgate-token-use", "x-authgate-scopes",   "x-authgate-groups",
@@ -118,8 +121,34 @@ VerifyOptions OptionsFor(const ExtAuthzSettings& settings,
   return options;
 }
 
-void Allow(const VerifiedToken& token, bool forward_authorization,
-           envoy_auth::CheckResponse* response) {
+bool IsIdentityHeader(absl::string_view name) {
+  for (const char* known : kIdentityHeaders) {
+    if (absl::EqualsIgnoreCase(name, known)) return true;
+  }
+  return false;
+}
+
+// Client-sent x-authgate-* headers that authgate does not set itself, in
+// lower case (Envoy matches header names case-insensitively).
+std::vector<std::string> ForeignIdentityHeaders(
+    const envoy_auth::AttributeContext::HttpRequest& http) {
+  std::vector<std::string> names;
+  auto consider = [&names](absl::string_view name) {
+    if (absl::StartsWithIgnoreCase(name, kIdentityHeaderPrefix) &&
+        !IsIdentityHeader(name)) {
+      names.push_back(absl::AsciiStrToLower(name));
+    }
+  };
+  for (const auto& [name, value] : http.headers()) consider(name);
+  for (const envoy_core::HeaderValue& header : http.header_map().headers()) {
+    consider(header.key());
+  }
+  return names;
+}
+
+void Allow(const VerifiedToken& token,
+           const envoy_auth::AttributeContext::HttpRequest& http,
+           bool forward_authorization, envoy_auth::CheckResponse* response) {
   response->mutable_status()->set_code(0);
   envoy_auth::OkHttpResponse* ok = response->mutable_ok_response();
   const std::string values[] = {
@@ -142,6 +171,9 @@ void Allow(const VerifiedToken& token, bool forward_authorization,
     } else {
       AddHeader(ok->mutable_headers(), kIdentityHeaders[i], values[i]);
     }
+  }
+  for (std::string& name : ForeignIdentityHeaders(http)) {
+    ok->add_headers_to_remove(std::move(name));
   }
   if (!forward_authorization) ok->add_headers_to_remove("authorization");
 }
@@ -232,7 +264,7 @@ void ExtAuthzServiceImpl::Complete(const absl::StatusOr<VerifiedToken>& result,
     return token.empty() ? std::string() : TokenFingerprint(token);
   };
   if (result.ok()) {
-    Allow(*result, settings_.forward_authorization, response);
+    Allow(*result, http, settings_.forward_authorization, response);
     if (logger_->Enabled(LogLevel::kDebug)) {
       logger_->Debug("request_allowed", {{"rpc", "Check"},
                                          {"request_id", http.id()},

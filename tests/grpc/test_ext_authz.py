@@ -36,6 +36,7 @@ def test_allows_valid_token_with_identity_headers(ext_authz, pb, cognito):
             "authorization": "Bearer " + cognito["access_token"],
             "x-authgate-username": "forged",
             "x-authgate-token-use": "forged",
+            "x-authgate-admin": "true",
         },
     )
     assert response.status.code == 0
@@ -54,6 +55,20 @@ def test_allows_valid_token_with_identity_headers(ext_authz, pb, cognito):
     removed = set(response.ok_response.headers_to_remove)
     assert {"x-authgate-sub", "x-authgate-scopes"}.isdisjoint(removed)
     assert all(h.startswith("x-authgate-") for h in removed)
+    assert "x-authgate-admin" in removed  # sent by the client, set by no one
+
+
+def test_removes_foreign_identity_headers_from_raw_header_map(ext_authz, pb, cognito):
+    response = check(
+        ext_authz,
+        pb,
+        raw_headers={
+            "Authorization": "Bearer " + cognito["access_token"],
+            "X-Authgate-Role": "admin",
+        },
+    )
+    assert response.status.code == 0
+    assert "x-authgate-role" in response.ok_response.headers_to_remove
 
 
 def test_reads_raw_header_map(ext_authz, pb, cognito):
