@@ -90,7 +90,9 @@ void SimdjsonToValue(simdjson::dom::element element,
   }
 }
 
-// Protobuf wire format, just what Struct/Value/ListValue need.
+// Protobuf wire format, just what Struct/Value/ListValue need. Each message
+// goes straight into the output behind its length prefix, taken from a size
+// pass over the same JSON: no temporary string per field or value.
 void PutVarint(uint64_t value, std::string& out) {
   while (value >= 0x80) {
     out.push_back(static_cast<char>((value & 0x7f) | 0x80));
@@ -99,18 +101,71 @@ void PutVarint(uint64_t value, std::string& out) {
   out.push_back(static_cast<char>(value));
 }
 
+size_t VarintSize(uint64_t value) {
+  size_t size = 1;
+  for (; value >= 0x80; value >>= 7) ++size;
+  return size;
+}
+
 constexpr int kWireVarint = 0;
 constexpr int kWireFixed64 = 1;
 constexpr int kWireLengthDelimited = 2;
 
+// Every tag used here (fields 1-6) fits in one byte.
 void PutTag(int field, int wire_type, std::string& out) {
-  PutVarint(static_cast<uint64_t>(field) << 3 | wire_type, out);
+  out.push_back(static_cast<char>(field << 3 | wire_type));
 }
 
-void PutBytes(int field, absl::string_view bytes, std::string& out) {
+void PutLengthPrefix(int field, size_t size, std::string& out) {
   PutTag(field, kWireLengthDelimited, out);
-  PutVarint(bytes.size(), out);
-  out.append(bytes.data(), bytes.size());
+  PutVarint(size, out);
+}
+
+// A length-delimited field with a payload of `size` bytes, all told.
+size_t FieldSize(size_t size) { return 1 + VarintSize(size) + size; }
+
+size_t StructFieldsSize(simdjson::dom::object object);
+
+// Payload size of ListValue for `array`.
+size_t ListSize(simdjson::dom::array array);
+
+// Encoded size of google.protobuf.Value for `element`.
+size_t ValueSize(simdjson::dom::element element) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::OBJECT:
+      return FieldSize(StructFieldsSize(element.get_object().value_unsafe()));
+    case simdjson::dom::element_type::ARRAY:
+      return FieldSize(ListSize(element.get_array().value_unsafe()));
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE:
+      return 1 + 8;
+    case simdjson::dom::element_type::STRING:
+      return FieldSize(element.get_string().value_unsafe().size());
+    case simdjson::dom::element_type::BOOL:
+    case simdjson::dom::element_type::NULL_VALUE:
+      return 1 + 1;
+  }
+  return 0;
+}
+
+size_t ListSize(simdjson::dom::array array) {
+  size_t size = 0;
+  for (simdjson::dom::element item : array) size += FieldSize(ValueSize(item));
+  return size;
+}
+
+// Payload size of one map entry {string key = 1; Value value = 2}.
+size_t EntrySize(simdjson::dom::key_value_pair field) {
+  return FieldSize(field.key.size()) + FieldSize(ValueSize(field.value));
+}
+
+size_t StructFieldsSize(simdjson::dom::object object) {
+  size_t size = 0;
+  for (simdjson::dom::key_value_pair field : object) {
+    size += FieldSize(EntrySize(field));
+  }
+  return size;
 }
 
 void EncodeStructFields(simdjson::dom::object object, std::string& out);
@@ -120,19 +175,19 @@ void EncodeStructFields(simdjson::dom::object object, std::string& out);
 void EncodeValue(simdjson::dom::element element, std::string& out) {
   switch (element.type()) {
     case simdjson::dom::element_type::OBJECT: {
-      std::string inner;
-      EncodeStructFields(element.get_object().value_unsafe(), inner);
-      PutBytes(5, inner, out);
+      simdjson::dom::object object = element.get_object().value_unsafe();
+      PutLengthPrefix(5, StructFieldsSize(object), out);
+      EncodeStructFields(object, out);
       break;
     }
     case simdjson::dom::element_type::ARRAY: {
-      std::string list;  // ListValue: repeated Value values = 1
-      for (simdjson::dom::element item : element.get_array()) {
-        std::string value;
-        EncodeValue(item, value);
-        PutBytes(1, value, list);
+      // ListValue: repeated Value values = 1.
+      simdjson::dom::array array = element.get_array().value_unsafe();
+      PutLengthPrefix(6, ListSize(array), out);
+      for (simdjson::dom::element item : array) {
+        PutLengthPrefix(1, ValueSize(item), out);
+        EncodeValue(item, out);
       }
-      PutBytes(6, list, out);
       break;
     }
     case simdjson::dom::element_type::INT64:
@@ -154,16 +209,17 @@ void EncodeValue(simdjson::dom::element element, std::string& out) {
     }
     case simdjson::dom::element_type::STRING: {
       std::string_view text = element.get_string().value_unsafe();
-      PutBytes(3, absl::string_view(text.data(), text.size()), out);
+      PutLengthPrefix(3, text.size(), out);
+      out.append(text.data(), text.size());
       break;
     }
     case simdjson::dom::element_type::BOOL:
       PutTag(4, kWireVarint, out);
-      PutVarint(bool(element) ? 1 : 0, out);
+      out.push_back(bool(element) ? 1 : 0);
       break;
     case simdjson::dom::element_type::NULL_VALUE:
       PutTag(1, kWireVarint, out);
-      PutVarint(0, out);
+      out.push_back(0);
       break;
   }
 }
@@ -172,12 +228,11 @@ void EncodeValue(simdjson::dom::element element, std::string& out) {
 // {string key = 1; Value value = 2}.
 void EncodeStructFields(simdjson::dom::object object, std::string& out) {
   for (simdjson::dom::key_value_pair field : object) {
-    std::string entry;
-    PutBytes(1, absl::string_view(field.key.data(), field.key.size()), entry);
-    std::string value;
-    EncodeValue(field.value, value);
-    PutBytes(2, value, entry);
-    PutBytes(1, entry, out);
+    PutLengthPrefix(1, EntrySize(field), out);
+    PutLengthPrefix(1, field.key.size(), out);
+    out.append(field.key.data(), field.key.size());
+    PutLengthPrefix(2, ValueSize(field.value), out);
+    EncodeValue(field.value, out);
   }
 }
 
@@ -191,7 +246,7 @@ std::optional<std::string> JsonTextToStructBytes(absl::string_view json) {
     return std::nullopt;
   }
   std::string out;
-  out.reserve(json.size() + json.size() / 4);
+  out.reserve(StructFieldsSize(object));
   EncodeStructFields(object, out);
   return out;
 }

@@ -96,7 +96,8 @@ TEST(ProtoConversionTest, StructBytesParseToTheSameStruct) {
     "list": [], "obj": {}, "groups": ["a", "b"],
     "nested": {"x": [1, {"y": "z"}, [true, null]]}, "": "empty key",
     "long": ")" + std::string(300, 'x') +
-                           R"("})";
+                           R"(", "deep": {"list": [{"text": ")" +
+                           std::string(200, 'y') + R"("}]}})";
   std::optional<std::string> bytes = JsonTextToStructBytes(text);
   ASSERT_TRUE(bytes.has_value());
   google::protobuf::Struct parsed;
