@@ -105,6 +105,18 @@ def test_logs_are_json_lines_without_tokens(server, auth, pb, cognito):
     assert rejected and all(len(e["token_fp"]) == 12 for e in rejected)
 
 
+def wait_keys_loaded(auth, pb, provider: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        meta = auth.GetProviderMetadata(
+            pb.auth.GetProviderMetadataRequest(provider=provider)
+        )
+        if meta.keys_loaded:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"provider {provider} has no keys after {timeout} s")
+
+
 def test_not_serving_while_provider_down_then_recovers(cognito, tmp_path, pb):
     with started_oidc_provider() as down:
         providers.set_outage(down, True)
@@ -122,7 +134,9 @@ def test_not_serving_while_provider_down_then_recovers(cognito, tmp_path, pb):
                 auth = pb.auth_grpc.AuthServiceStub(channel)
                 srv.wait_event("provider_setup_failed")
                 wait_health(health, pb, "NOT_SERVING", timeout=5)
-                # The healthy provider keeps working meanwhile.
+                # The healthy provider keeps working meanwhile, once its own
+                # keys are in (its set-up may finish after the other failed).
+                wait_keys_loaded(auth, pb, "cognito")
                 auth.ValidateToken(
                     pb.auth.ValidateTokenRequest(token=cognito["access_token"])
                 )
@@ -146,7 +160,7 @@ def test_not_serving_while_provider_down_then_recovers(cognito, tmp_path, pb):
                 assert not meta.ready and not meta.keys_loaded and meta.last_key_error
 
                 providers.set_outage(down, False)
-                wait_health(health, pb, "SERVING", timeout=15)
+                wait_health(health, pb, "SERVING", timeout=30)
                 meta = auth.GetProviderMetadata(
                     pb.auth.GetProviderMetadataRequest(provider="oidc")
                 )
@@ -198,7 +212,7 @@ def test_sigterm_drains_in_flight_call_and_exits_zero(oidc, tmp_path, pb):
     }
     srv = Server(config=config, tmp=tmp_path).started()
     with srv.channel() as channel:
-        wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING", timeout=20)
+        wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING")
         providers.rotate_keys(oidc)
         token = m2m_token(oidc)
         auth = pb.auth_grpc.AuthServiceStub(channel)
@@ -274,7 +288,7 @@ def test_unix_socket_listener(cognito, tmp_path, pb):
     ).started()
     try:
         with grpc.insecure_channel(f"unix:{sock}") as channel:
-            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING", timeout=10)
+            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING")
             response = pb.auth_grpc.AuthServiceStub(channel).ValidateToken(
                 pb.auth.ValidateTokenRequest(token=cognito["access_token"])
             )
@@ -363,7 +377,7 @@ def test_tls_and_mtls(cognito, tmp_path, pb):
             certificate_chain=pki["client.pem"],
         )
         with grpc.secure_channel(target, with_cert) as channel:
-            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING", timeout=10)
+            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING")
             pb.auth_grpc.AuthServiceStub(channel).ValidateToken(
                 pb.auth.ValidateTokenRequest(token=cognito["access_token"])
             )
