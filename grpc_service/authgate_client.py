@@ -78,6 +78,18 @@ def load_stubs():
     return auth_service_pb2, auth_service_pb2_grpc, health_pb2, health_pb2_grpc
 
 
+def whole_numbers(value):
+    """Struct numbers are doubles on the wire; print exp, iat, ... as the
+    integers the token holds."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -145,7 +157,9 @@ def main(argv: list[str]) -> int:
                 "principal": json_format.MessageToDict(response.principal),
             }
             if args.claims:
-                result["claims"] = json_format.MessageToDict(response.claims)
+                result["claims"] = whole_numbers(
+                    json_format.MessageToDict(response.claims)
+                )
             print(json.dumps(result, indent=2))
             return 0
         except grpc.RpcError as error:
