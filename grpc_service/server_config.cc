@@ -209,7 +209,7 @@ struct ProviderInput {
       client_secret, client_secret_file, auth_method, redirect_uri,
       logout_style;
   std::optional<std::vector<std::string>> scopes, audiences, token_uses,
-      additional_issuers;
+      token_types, additional_issuers;
   std::optional<bool> use_discovery, allow_insecure_http, updated_issuer_format;
   std::optional<absl::Duration> clock_skew, http_timeout;
   ProviderEndpoints endpoints;
@@ -266,6 +266,7 @@ absl::StatusOr<ProviderInput> ReadProviderInput(const JsonObject& obj,
                                       "scopes",
                                       "audiences",
                                       "token_uses",
+                                      "token_types",
                                       "use_discovery",
                                       "jwks_uri",
                                       "endpoints",
@@ -295,6 +296,7 @@ absl::StatusOr<ProviderInput> ReadProviderInput(const JsonObject& obj,
   AUTHGATE_CONFIG_SET(in.scopes, obj.StringList("scopes"));
   AUTHGATE_CONFIG_SET(in.audiences, obj.StringList("audiences"));
   AUTHGATE_CONFIG_SET(in.token_uses, obj.StringList("token_uses"));
+  AUTHGATE_CONFIG_SET(in.token_types, obj.StringList("token_types"));
   AUTHGATE_CONFIG_SET(in.use_discovery, obj.Bool("use_discovery"));
   AUTHGATE_CONFIG_SET(in.logout_style, obj.String("logout_style"));
   AUTHGATE_CONFIG_SET(in.clock_skew, obj.Duration("clock_skew"));
@@ -424,6 +426,7 @@ absl::StatusOr<ProviderSettings> BuildProvider(const ProviderInput& in) {
   if (in.redirect_uri.has_value()) config.redirect_uri = *in.redirect_uri;
   if (in.scopes.has_value()) config.scopes = *in.scopes;
   if (in.token_uses.has_value()) config.token_uses = *in.token_uses;
+  if (in.token_types.has_value()) config.token_types = *in.token_types;
   if (in.use_discovery.has_value()) config.use_discovery = *in.use_discovery;
   if (in.logout_style.has_value()) {
     if (*in.logout_style == "oidc") {

@@ -34,6 +34,12 @@ absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
         return TokenMalformed("token header kid is not a string");
       }
       header.kid = std::string(kid);
+    } else if (key == "typ") {
+      std::string_view typ;
+      if (member.value.get_string().get(typ) != simdjson::SUCCESS) {
+        return TokenMalformed("token header typ is not a string");
+      }
+      header.typ = std::string(typ);
     } else if (key == "crit") {
       // RFC 7515 section 4.1.11: a recipient must reject critical extensions
       // it does not understand, and authgate understands none.

@@ -134,6 +134,7 @@ ProviderPolicy MakeProviderPolicy(const ProviderConfig& config,
   // Cognito access tokens carry it as client_id instead.
   policy.audiences = {config.client_id};
   policy.token_uses = config.token_uses;
+  policy.token_types = config.token_types;
   policy.clock_skew = config.clock_skew;
   return policy;
 }

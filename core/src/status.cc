@@ -9,7 +9,7 @@ namespace authgate {
 namespace {
 
 // Indexed by ErrorReason; the strings are API and never change.
-constexpr std::array<std::pair<ErrorReason, absl::string_view>, 37> kNames = {{
+constexpr std::array<std::pair<ErrorReason, absl::string_view>, 38> kNames = {{
     {ErrorReason::kUnspecified, "unspecified"},
     {ErrorReason::kTokenMalformed, "token_malformed"},
     {ErrorReason::kTokenTooLarge, "token_too_large"},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<ErrorReason, absl::string_view>, 37> kNames = {{
     {ErrorReason::kAudienceMismatch, "audience_mismatch"},
     {ErrorReason::kAzpMismatch, "azp_mismatch"},
     {ErrorReason::kTokenUseMismatch, "token_use_mismatch"},
+    {ErrorReason::kTokenTypeMismatch, "token_type_mismatch"},
     {ErrorReason::kNonceMismatch, "nonce_mismatch"},
     {ErrorReason::kAtHashMismatch, "at_hash_mismatch"},
     {ErrorReason::kClaimMismatch, "claim_mismatch"},

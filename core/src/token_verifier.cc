@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
 
@@ -66,6 +67,28 @@ bool AudienceMatches(const TokenClaims& claims,
                      const std::vector<std::string>& accepted) {
   if (!claims.audience.empty()) return AnyOf(claims.audience, accepted);
   return !claims.client_id.empty() && Contains(accepted, claims.client_id);
+}
+
+// RFC 7515 section 4.1.9: media type names are case-insensitive and the
+// "application/" prefix may be left out, so "at+jwt" is
+// "application/at+JWT".
+absl::string_view MediaSubtype(absl::string_view typ) {
+  constexpr absl::string_view kApplication = "application/";
+  if (absl::StartsWithIgnoreCase(typ, kApplication)) {
+    typ.remove_prefix(kApplication.size());
+  }
+  return typ;
+}
+
+bool TypeAccepted(absl::string_view typ,
+                  const std::vector<std::string>& accepted) {
+  if (typ.empty()) return false;
+  for (const std::string& type : accepted) {
+    if (absl::EqualsIgnoreCase(MediaSubtype(typ), MediaSubtype(type))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // Scopes or groups the caller requires, matched all-of or any-of.
@@ -260,6 +283,14 @@ absl::Status TokenVerifier::Impl::VerifyUncached(
         ErrorReason::kAlgNotAllowed,
         absl::StrCat("alg ", AlgorithmName(header.alg),
                      " is not allowed for provider ", provider.policy.name));
+  }
+  if (!provider.policy.token_types.empty() &&
+      !TypeAccepted(header.typ, provider.policy.token_types)) {
+    return Rejected(
+        ErrorReason::kTokenTypeMismatch,
+        header.typ.empty()
+            ? std::string("token header has no typ")
+            : absl::StrCat("typ ", Printable(header.typ), " is not accepted"));
   }
   KeySource& keys = *provider.policy.keys;
   key_generation = keys.generation();
@@ -473,6 +504,11 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
       return ConfigError(absl::StrCat(
           field,
           ": audiences is empty (set allow_any_audience to accept any)"));
+    }
+    for (const std::string& type : p.token_types) {
+      if (MediaSubtype(type).empty()) {
+        return ConfigError(absl::StrCat(field, ": a token type is empty"));
+      }
     }
     if (p.clock_skew < absl::ZeroDuration() || p.clock_skew > kMaxClockSkew) {
       return ConfigError(

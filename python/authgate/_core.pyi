@@ -106,6 +106,7 @@ class ProviderPolicy:
         audience: Optional[_OneOrMany] = None,
         allow_any_audience: bool = False,
         token_use: Optional[_OneOrMany] = None,
+        token_type: Optional[_OneOrMany] = None,
         algorithms: Optional[Sequence[str]] = None,
         clock_skew: float = 60.0,
         allow_missing_exp: bool = False,
@@ -130,6 +131,10 @@ class ProviderPolicy:
     @property
     def token_uses(self) -> list[str]:
         """list[str]: The accepted token uses; empty means not checked."""
+    @property
+    def token_types(self) -> list[str]:
+        """list[str]: The accepted header ``typ`` values; empty means not
+        checked."""
 
 class Verifier:
     """Verifies JWTs offline against one or more providers' keys and policies.
@@ -160,6 +165,7 @@ class Verifier:
         audience: Optional[_OneOrMany] = None,
         allow_any_audience: bool = False,
         token_use: Optional[_OneOrMany] = None,
+        token_type: Optional[_OneOrMany] = None,
         algorithms: Optional[Sequence[str]] = None,
         clock_skew: float = 60.0,
         allow_missing_exp: bool = False,
@@ -179,6 +185,7 @@ class Verifier:
         audience: Optional[_OneOrMany] = None,
         allow_any_audience: bool = False,
         token_use: Optional[_OneOrMany] = None,
+        token_type: Optional[_OneOrMany] = None,
         algorithms: Optional[Sequence[str]] = None,
         clock_skew: float = 60.0,
         allow_missing_exp: bool = False,
@@ -198,6 +205,7 @@ class Verifier:
         audience: Optional[_OneOrMany] = None,
         allow_any_audience: bool = False,
         token_use: Optional[_OneOrMany] = None,
+        token_type: Optional[_OneOrMany] = None,
         algorithms: Optional[Sequence[str]] = None,
         clock_skew: float = 60.0,
         allow_missing_exp: bool = False,
@@ -299,6 +307,7 @@ class Provider:
         name: Optional[str] = None,
         additional_issuers: Optional[_OneOrMany] = None,
         token_use: Optional[_OneOrMany] = None,
+        token_type: Optional[_OneOrMany] = None,
         clock_skew: Optional[float] = None,
         http_timeout: Optional[float] = None,
         authorization_endpoint: Optional[str] = None,
@@ -337,6 +346,7 @@ class Provider:
         name: Optional[str] = None,
         additional_issuers: Optional[_OneOrMany] = None,
         token_use: Optional[_OneOrMany] = None,
+        token_type: Optional[_OneOrMany] = None,
         clock_skew: Optional[float] = None,
         http_timeout: Optional[float] = None,
         authorization_endpoint: Optional[str] = None,

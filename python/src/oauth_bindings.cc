@@ -114,6 +114,9 @@ void ApplyCommonKeywords(py::dict kwargs, ProviderConfig& config,
   if (auto v = TakeList(kwargs, "token_use")) {
     config.token_uses = *v;
   }
+  if (auto v = TakeList(kwargs, "token_type")) {
+    config.token_types = *v;
+  }
   if (auto v = Take<double>(kwargs, "clock_skew")) {
     config.clock_skew = absl::Seconds(*v);
   }
@@ -369,6 +372,7 @@ Args:
         (``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``;
         default basic with a secret, none without), ``redirect_uri``,
         ``scopes``, ``name``, ``additional_issuers``, ``token_use``,
+        ``token_type`` (accepted header ``typ`` values, e.g. ``"at+jwt"``),
         ``clock_skew``, ``http_timeout`` (seconds), endpoint overrides
         (``authorization_endpoint``, ``token_endpoint``,
         ``userinfo_endpoint``, ``revocation_endpoint``,

@@ -69,6 +69,7 @@ std::shared_ptr<PolicySpec> MakePolicySpec(
     const std::optional<std::string>& jwks_file, const py::object& provider,
     std::string name, const std::optional<OneOrMany>& audience,
     bool allow_any_audience, const std::optional<OneOrMany>& token_use,
+    const std::optional<OneOrMany>& token_type,
     const std::optional<std::vector<std::string>>& algorithms,
     double clock_skew, bool allow_missing_exp,
     std::optional<double> max_lifetime,
@@ -108,6 +109,9 @@ std::shared_ptr<PolicySpec> MakePolicySpec(
   policy.allow_any_audience = allow_any_audience;
   if (token_use.has_value()) {
     policy.token_uses = ToList(token_use);
+  }
+  if (token_type.has_value()) {
+    policy.token_types = ToList(token_type);
   }
   if (algorithms.has_value()) {
     policy.algorithms.clear();
@@ -391,6 +395,7 @@ Example::
            py::arg("name") = "", py::arg("audience") = py::none(),
            py::arg("allow_any_audience") = false,
            py::arg("token_use") = py::none(),
+           py::arg("token_type") = py::none(),
            py::arg("algorithms") = py::none(), py::arg("clock_skew") = 60.0,
            py::arg("allow_missing_exp") = false,
            py::arg("max_lifetime") = py::none(),
@@ -410,6 +415,9 @@ Args:
         ``allow_any_audience`` (defaults to the provider's client id).
     allow_any_audience: Accept any audience (explicit opt-out).
     token_use: Accepted Cognito ``token_use`` value(s), e.g. ``"access"``.
+    token_type: Accepted JOSE header ``typ`` value(s), e.g. ``"at+jwt"``
+        (RFC 9068 access tokens); case-insensitive, ``application/`` prefix
+        optional. Not checked by default (Cognito sends no ``typ``).
     algorithms: Allowed JWS algorithms, e.g. ``["RS256"]``; defaults to
         every asymmetric algorithm.
     clock_skew: Tolerance for ``exp``/``nbf``/``iat`` in seconds (at most
@@ -435,6 +443,11 @@ Raises:
       .def_property_readonly(
           "token_uses", [](const PolicySpec& s) { return s.policy.token_uses; },
           "list[str]: The accepted token uses; empty means not checked.")
+      .def_property_readonly(
+          "token_types",
+          [](const PolicySpec& s) { return s.policy.token_types; },
+          "list[str]: The accepted header ``typ`` values; empty means not "
+          "checked.")
       .def("__repr__", [](const PolicySpec& s) {
         return absl::StrCat("ProviderPolicy(name='", s.policy.name, "', keys='",
                             s.key_source, "')");

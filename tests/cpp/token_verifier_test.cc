@@ -366,6 +366,61 @@ TEST_F(TokenVerifierTest, RejectsCriticalHeaderExtensions) {
               StatusIs(kUnauthenticated, ErrorReason::kCritUnsupported));
 }
 
+// RFC 8725 section 3.11 explicit typing, when the provider asks for it.
+TEST_F(TokenVerifierTest, AcceptsConfiguredTokenTypeInEitherSpelling) {
+  ProviderPolicy policy = Policy();
+  policy.token_types = {"at+jwt"};
+  auto verifier = MakeVerifier(std::move(policy));
+  for (const char* typ : {"at+jwt", "AT+JWT", "application/at+jwt"}) {
+    std::string token = minter_.MintWithHeader(
+        "rsa-1", Algorithm::kRs256,
+        {{"alg", "RS256"}, {"kid", "rsa-1"}, {"typ", typ}}, AccessClaims());
+    EXPECT_THAT(verifier->Verify(token), IsOk()) << typ;
+  }
+}
+
+TEST_F(TokenVerifierTest, RejectsOtherOrMissingTokenTypeWhenConfigured) {
+  ProviderPolicy policy = Policy();
+  policy.token_types = {"application/at+jwt"};
+  auto verifier = MakeVerifier(std::move(policy));
+  // Mint() writes "typ": "JWT", what an ID token carries.
+  EXPECT_THAT(verifier->Verify(Mint(AccessClaims())),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenTypeMismatch));
+  std::string untyped = minter_.MintWithHeader(
+      "rsa-1", Algorithm::kRs256, {{"alg", "RS256"}, {"kid", "rsa-1"}},
+      AccessClaims());
+  EXPECT_THAT(verifier->Verify(untyped),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenTypeMismatch));
+}
+
+TEST_F(TokenVerifierTest, IgnoresTokenTypeByDefault) {
+  auto verifier = MakeVerifier();
+  std::string token = minter_.MintWithHeader(
+      "rsa-1", Algorithm::kRs256,
+      {{"alg", "RS256"}, {"kid", "rsa-1"}, {"typ", "anything"}},
+      AccessClaims());
+  EXPECT_THAT(verifier->Verify(token), IsOk());
+}
+
+TEST_F(TokenVerifierTest, RejectsTokenTypeThatIsNotAString) {
+  auto verifier = MakeVerifier();
+  std::string token = minter_.MintWithHeader(
+      "rsa-1", Algorithm::kRs256,
+      {{"alg", "RS256"}, {"kid", "rsa-1"}, {"typ", 7}}, AccessClaims());
+  EXPECT_THAT(verifier->Verify(token),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+}
+
+TEST_F(TokenVerifierTest, RejectsEmptyConfiguredTokenType) {
+  ProviderPolicy policy = Policy();
+  policy.token_types = {"application/"};
+  VerifierOptions options;
+  options.providers.push_back(std::move(policy));
+  EXPECT_THAT(TokenVerifier::Create(std::move(options)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ErrorReason::kConfigInvalid));
+}
+
 TEST_F(TokenVerifierTest, RejectsUnencodedPayloadHeader) {
   auto verifier = MakeVerifier();
   std::string token = minter_.MintWithHeader(

@@ -268,6 +268,18 @@ def oidc_provider_config(oidc, client: str = "basic", **extra) -> dict:
     return config
 
 
+def m2m_provider_config(oidc, **extra) -> dict:
+    """The oidc-provider's machine-to-machine client (client_credentials
+    tokens for the e2e API audience)."""
+    return oidc_provider_config(
+        oidc,
+        client="m2m",
+        scopes=["openid"],
+        audiences=["https://api.e2e.authgate.test"],
+        **extra,
+    )
+
+
 @pytest.fixture(scope="session")
 def server(cognito, oidc, tmp_path_factory, pb):
     """One server for the shared tests: provider "cognito" (moto, from the

@@ -6,7 +6,13 @@ import grpc
 import pytest
 
 import providers
-from conftest import Server, oidc_provider_config, trailing, wait_health
+from conftest import (
+    Server,
+    m2m_provider_config,
+    oidc_provider_config,
+    trailing,
+    wait_health,
+)
 from test_validate_token import expect_error
 
 
@@ -260,16 +266,7 @@ def test_provider_metadata(auth, pb, oidc, cognito):
 @pytest.fixture(scope="module")
 def m2m_server(oidc, tmp_path_factory, pb):
     """A server whose only provider is the oidc-provider's M2M client."""
-    config = {
-        "providers": [
-            oidc_provider_config(
-                oidc,
-                client="m2m",
-                scopes=["openid"],
-                audiences=["https://api.e2e.authgate.test"],
-            )
-        ]
-    }
+    config = {"providers": [m2m_provider_config(oidc)]}
     srv = Server(config=config, tmp=tmp_path_factory.mktemp("m2m")).started()
     with srv.channel() as channel:
         wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING")

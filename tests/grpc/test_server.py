@@ -21,6 +21,7 @@ from conftest import (
     EXT_AUTHZ_SERVICE,
     Server,
     cognito_env,
+    m2m_provider_config,
     oidc_provider_config,
     server_binary,
     started_oidc_provider,
@@ -200,11 +201,8 @@ def test_sigterm_drains_in_flight_call_and_exits_zero(oidc, tmp_path, pb):
     config = {
         "server": {"shutdown_grace": "10s"},
         "providers": [
-            oidc_provider_config(
+            m2m_provider_config(
                 oidc,
-                client="m2m",
-                scopes=["openid"],
-                audiences=["https://api.e2e.authgate.test"],
                 endpoints={"jwks_uri": slow_jwks},
                 jwks={"refetch_cooldown": "0s"},
             )
@@ -579,3 +577,29 @@ def test_documented_example_config_is_valid(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "2 provider(s)" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "token_types, accepted", [(["at+jwt"], True), (["application/JWT"], False)]
+)
+def test_provider_token_types_check_the_header_typ(
+    oidc, tmp_path, pb, token_types, accepted
+):
+    # oidc-provider signs RFC 9068 access tokens with "typ": "at+jwt".
+    config = {"providers": [m2m_provider_config(oidc, token_types=token_types)]}
+    srv = Server(config=config, tmp=tmp_path).started()
+    try:
+        with srv.channel() as channel:
+            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING")
+            auth = pb.auth_grpc.AuthServiceStub(channel)
+            request = pb.auth.ValidateTokenRequest(token=m2m_token(oidc))
+            if accepted:
+                assert auth.ValidateToken(request).principal.token_use == "access"
+            else:
+                expect_error(
+                    lambda: auth.ValidateToken(request),
+                    grpc.StatusCode.UNAUTHENTICATED,
+                    "token_type_mismatch",
+                )
+    finally:
+        assert srv.stop() == 0

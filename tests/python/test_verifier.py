@@ -262,6 +262,24 @@ def test_token_use_from_policy(rsa_key, mint):
     assert excinfo.value.reason == "token_use_mismatch"
 
 
+def test_token_type_from_policy(rsa_key):
+    policy = authgate.ProviderPolicy(
+        jwks=jwks_of(rsa_key), issuer=ISSUER, audience=CLIENT_ID, token_type="at+jwt"
+    )
+    assert policy.token_types == ["at+jwt"]
+    verifier = authgate.Verifier([policy])
+    verifier.verify(
+        sign(access_claims(), rsa_key, headers={"typ": "application/at+jwt"})
+    )
+    for typ in ("JWT", None):  # PyJWT leaves out a None typ
+        token = sign(access_claims(), rsa_key, headers={"typ": typ})
+        with pytest.raises(authgate.InvalidTokenError) as excinfo:
+            verifier.verify(token)
+        _assert_error(
+            excinfo, authgate.InvalidTokenError, "UNAUTHENTICATED", "token_type_mismatch"
+        )
+
+
 def test_missing_scope_is_permission_denied(verifier, mint):
     token = mint()
     verifier.verify(token, scopes=["orders/read", "orders/write"])

@@ -235,7 +235,7 @@ absl::StatusOr<std::string> CodeFromAuthorizationResponse(
 
 // A ProviderPolicy built from configuration and any KeySource (e.g. a
 // JwksCache made for a jwks_uri alone): name, issuer + additional_issuers,
-// audiences {client_id}, token_uses, clock_skew.
+// audiences {client_id}, token_uses, token_types, clock_skew.
 ProviderPolicy MakeProviderPolicy(const ProviderConfig& config,
                                   std::shared_ptr<KeySource> keys);
 

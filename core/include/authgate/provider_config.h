@@ -99,6 +99,9 @@ struct ProviderConfig {
   // Accepted "token_use" values for tokens verified through this provider
   // (Cognito: {"id", "access"}); empty means not checked.
   std::vector<std::string> token_uses;
+  // Accepted JOSE "typ" values (e.g. "at+jwt"); empty means not checked.
+  // See ProviderPolicy::token_types.
+  std::vector<std::string> token_types;
   // Tolerance for exp/nbf/iat.
   absl::Duration clock_skew = absl::Seconds(60);
 

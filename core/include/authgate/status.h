@@ -39,6 +39,7 @@ enum class ErrorReason {
   kAudienceMismatch,
   kAzpMismatch,
   kTokenUseMismatch,
+  kTokenTypeMismatch,
   kNonceMismatch,
   kAtHashMismatch,
   kClaimMismatch,

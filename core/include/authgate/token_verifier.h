@@ -73,6 +73,11 @@ struct ProviderPolicy {
   bool allow_any_audience = false;
   // Accepted "token_use" values ("id", "access"); empty means not checked.
   std::vector<std::string> token_uses;
+  // Accepted JOSE header "typ" values (RFC 8725 section 3.11 explicit
+  // typing, e.g. "at+jwt" for RFC 9068 access tokens); compared
+  // case-insensitively, with or without the "application/" prefix. A token
+  // without "typ" fails. Empty means not checked (Cognito sends no "typ").
+  std::vector<std::string> token_types;
   // Tolerance for exp/nbf/iat; at most kMaxClockSkew.
   absl::Duration clock_skew = kDefaultClockSkew;
   // "exp" is required unless this is set.
@@ -143,10 +148,10 @@ class TokenVerifier {
   // alg_not_allowed, crit_unsupported, key_not_found, signature_invalid,
   // token_expired, token_not_yet_valid, token_issued_in_future,
   // token_lifetime_too_long, issuer_mismatch, audience_mismatch, azp_mismatch,
-  // token_use_mismatch, nonce_mismatch, at_hash_mismatch, claim_mismatch,
-  // claim_missing; kPermissionDenied with scope_missing or group_missing;
-  // kUnavailable provider_unavailable when the provider has no keys yet;
-  // kInvalidArgument invalid_argument when options.provider names no
+  // token_use_mismatch, token_type_mismatch, nonce_mismatch, at_hash_mismatch,
+  // claim_mismatch, claim_missing; kPermissionDenied with scope_missing or
+  // group_missing; kUnavailable provider_unavailable when the provider has no
+  // keys yet; kInvalidArgument invalid_argument when options.provider names no
   // configured provider.
   absl::StatusOr<VerifiedToken> Verify(absl::string_view token,
                                        const VerifyOptions& options = {}) const;
