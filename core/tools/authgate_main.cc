@@ -39,6 +39,8 @@ ABSL_FLAG(std::vector<std::string>, client_id, {},
 ABSL_FLAG(bool, any_audience, false, "accept any audience (not recommended)");
 ABSL_FLAG(std::string, token_use, "",
           "required Cognito token_use: id or access");
+ABSL_FLAG(std::vector<std::string>, token_type, {},
+          "accepted JOSE header typ values, e.g. at+jwt (default: any)");
 ABSL_FLAG(std::vector<std::string>, scope, {}, "required scopes");
 ABSL_FLAG(bool, any_scope, false, "one of --scope suffices (default: all)");
 ABSL_FLAG(std::vector<std::string>, group, {}, "required cognito:groups");
@@ -103,6 +105,7 @@ int Verify(const std::string& token) {
   policy.issuers = absl::GetFlag(FLAGS_issuer);
   policy.audiences = absl::GetFlag(FLAGS_client_id);
   policy.allow_any_audience = absl::GetFlag(FLAGS_any_audience);
+  policy.token_types = absl::GetFlag(FLAGS_token_type);
   absl::StatusOr<std::shared_ptr<KeySource>> keys = MakeKeySource();
   if (!keys.ok()) return Fail(keys.status());
   policy.keys = *std::move(keys);

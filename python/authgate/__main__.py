@@ -93,6 +93,7 @@ def _verify(args: argparse.Namespace) -> int:
         "issuer": issuers,
         "audience": audiences or None,
         "allow_any_audience": args.any_audience,
+        "token_type": _split(args.token_type) or None,
     }
     try:
         if args.jwks:
@@ -309,6 +310,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument(
         "--token-use", "--token_use", help="required Cognito token_use: id or access"
+    )
+    verify.add_argument(
+        "--token-type",
+        "--token_type",
+        action="append",
+        help="accepted JOSE header typ values, e.g. at+jwt, comma separated",
     )
     verify.add_argument("--scope", action="append", help="required scopes")
     verify.add_argument(

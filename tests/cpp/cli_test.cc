@@ -102,6 +102,17 @@ TEST_F(CliTest, FlagsTakeHyphensOrUnderscores) {
             std::string::npos);
 }
 
+TEST_F(CliTest, VerifyChecksTokenTypeWhenAsked) {
+  // The minter writes "typ": "JWT".
+  EXPECT_EQ(RunCli(absl::StrCat(VerifyArgs(), " --token-type=jwt ", token_))
+                .exit_code,
+            0);
+  RunResult refused =
+      RunCli(absl::StrCat(VerifyArgs(), " --token-type=at+jwt ", token_));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.output["reason"], "token_type_mismatch");
+}
+
 TEST_F(CliTest, VerifyRejectsTamperedTokenWithReason) {
   std::string tampered = token_;
   tampered[tampered.size() - 5] =

@@ -53,6 +53,15 @@ def test_verify_valid_token_exits_zero(jwks_file, mint):
     assert document["claims"]["client_id"] == CLIENT_ID
 
 
+def test_verify_token_type(jwks_file, rsa_key):
+    token = sign(access_claims(), rsa_key, headers={"typ": "at+jwt"})
+    ok = run_cli(*_verify_args(jwks_file, "--token-type", "at+jwt", token))
+    assert ok.returncode == 0, ok.stderr
+    refused = run_cli(*_verify_args(jwks_file, "--token_type", "JWT", token))
+    assert refused.returncode == 1
+    assert json.loads(refused.stdout)["reason"] == "token_type_mismatch"
+
+
 def test_verify_reads_a_bearer_header_from_stdin(jwks_file, mint):
     result = run_cli(*_verify_args(jwks_file), stdin=f"Bearer {mint()}\n")
     assert result.returncode == 0, result.stderr
