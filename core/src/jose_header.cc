@@ -4,19 +4,25 @@
 #include "simdjson_util.h"
 
 #include "authgate/status.h"
+#include "authgate/token_verifier.h"
 #include "compact_jws.h"
 #include "json_util.h"
 
 namespace authgate::internal {
 absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
   simdjson::dom::object object;
-  switch (ParseJsonObject(json, size, object)) {
+  switch (ParseJsonObject(json, size, kMaxJsonDepth, object)) {
     case JsonObjectParse::kOk:
       break;
     case JsonObjectParse::kNotAnObject:
       return TokenMalformed("token header is not a JSON object");
     case JsonObjectParse::kDuplicateMember:
       return TokenMalformed("token header has a duplicate member");
+    case JsonObjectParse::kTooDeep:
+      // kMaxJsonDepth: deeper JSON would not fit a google.protobuf.Struct
+      // under protobuf's recursion limit, nor should recursive code see it.
+      return TokenMalformed(absl::StrCat("token header nests deeper than ",
+                                         kMaxJsonDepth, " levels"));
   }
   JoseHeader header;
   bool has_alg = false;
@@ -33,6 +39,9 @@ absl::StatusOr<JoseHeader> ParseJoseHeader(const char* json, size_t size) {
       if (member.value.get_string().get(kid) != simdjson::SUCCESS) {
         return TokenMalformed("token header kid is not a string");
       }
+      // RFC 7515 section 4.1.4: a kid names a key; an empty one names none
+      // and must not pass for "no kid", which selects a key by other rules.
+      if (kid.empty()) return TokenMalformed("kid is empty");
       header.kid = std::string(kid);
     } else if (key == "typ") {
       std::string_view typ;

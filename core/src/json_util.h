@@ -28,6 +28,12 @@ absl::StatusOr<int64_t> GetInt64(const nlohmann::json& object,
 absl::StatusOr<std::vector<std::string>> GetStringArray(
     const nlohmann::json& object, absl::string_view name);
 
+// True when `text` opens more than `max_depth` nested objects or arrays (the
+// top-level container is level 1). A byte scan that skips strings, so it is
+// safe on any input and exact for valid JSON; used to keep deep documents
+// away from nlohmann_json, whose dump() and comparisons recurse.
+bool NestsDeeperThan(absl::string_view text, size_t max_depth);
+
 // Truncates provider-supplied text before it goes into a message or log.
 std::string Printable(absl::string_view text, size_t max_chars = 128);
 

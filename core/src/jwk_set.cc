@@ -221,14 +221,10 @@ std::shared_ptr<const JwkSet> JwkSet::FromKeys(
 
 const Jwk* JwkSet::Find(absl::string_view key_id, Algorithm alg) const {
   if (key_id.empty()) {
-    // Without a kid the choice must be unambiguous: exactly one key fits.
-    const Jwk* found = nullptr;
-    for (const auto& key : keys_) {
-      if (!key->CanVerify(alg)) continue;
-      if (found != nullptr) return nullptr;
-      found = key.get();
-    }
-    return found;
+    // OIDC Core 10.1: without a kid only a set's sole key may be used (and
+    // the key, not the token, must still decide the algorithm).
+    if (keys_.size() != 1 || !keys_[0]->CanVerify(alg)) return nullptr;
+    return keys_[0].get();
   }
   for (const auto& key : keys_) {
     if (key->key_id() == key_id && key->CanVerify(alg)) return key.get();

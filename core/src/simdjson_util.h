@@ -18,13 +18,15 @@ inline absl::string_view ToAbsl(std::string_view text) {
   return absl::string_view(text.data(), text.size());
 }
 
-enum class JsonObjectParse { kOk, kNotAnObject, kDuplicateMember };
+enum class JsonObjectParse { kOk, kNotAnObject, kDuplicateMember, kTooDeep };
 
 // Parses a JSON object with this thread's parser (valid until the thread's
 // next parse). `json` holds `size` bytes followed by SIMDJSON_PADDING readable
 // bytes. RFC 7515 section 4 / RFC 7519 section 4: member names must be
-// unique, so duplicates are refused rather than resolved.
-JsonObjectParse ParseJsonObject(const char* json, size_t size,
+// unique, so duplicates are refused rather than resolved. A document nesting
+// objects or arrays more than `max_depth` levels (the object itself is level
+// 1) is kTooDeep, found while parsing, before any of it is used.
+JsonObjectParse ParseJsonObject(const char* json, size_t size, size_t max_depth,
                                 simdjson::dom::object& object);
 
 // A NumericDate (seconds since the epoch, integer or fraction) within a sane

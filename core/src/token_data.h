@@ -3,6 +3,7 @@
 #ifndef AUTHGATE_SRC_TOKEN_DATA_H_
 #define AUTHGATE_SRC_TOKEN_DATA_H_
 
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,15 +16,37 @@
 
 namespace authgate::internal {
 
+// Claims a provider may name as its groups or username claim. They are read
+// in the one pass over the payload, before the token is routed to its
+// provider, so each candidate is kept until IdentityClaims::Select() picks
+// the provider's. A candidate of the wrong type is an error only when picked.
+struct IdentityClaimCandidates {
+  enum Bit : uint8_t {
+    kCognitoGroups = 1 << 0,
+    kGroups = 1 << 1,
+    kCognitoUsername = 1 << 2,
+    kUsername = 1 << 3,
+    kPreferredUsername = 1 << 4,
+  };
+  std::vector<std::string> cognito_groups;  // "cognito:groups"
+  std::vector<std::string> groups;          // "groups"
+  std::string cognito_username;             // "cognito:username"
+  std::string username;                     // "username"
+  std::string preferred_username;           // "preferred_username"
+  uint8_t wrong_type = 0;                   // Bits of mistyped candidates
+};
+
 struct TokenClaims {
   std::string issuer;
   std::string subject;
   std::vector<std::string> audience;
   std::string client_id;
   std::string token_use;
+  // The provider's username_claim and groups_claim, set once routed.
   std::string username;
   std::vector<std::string> scopes;
   std::vector<std::string> groups;
+  IdentityClaimCandidates candidates;  // the picked ones moved out
   std::string nonce;
   std::string authorized_party;
   std::string token_id;
@@ -42,15 +65,10 @@ struct TokenData {
   std::string provider_name;
   std::string payload_json;
 
-  // Full claim set, parsed on first use (most callers never need it).
-  const nlohmann::json& AllClaims() const {
-    std::call_once(all_claims_once_, [this] {
-      all_claims_ = nlohmann::json::parse(payload_json, nullptr,
-                                          /*allow_exceptions=*/false);
-      if (!all_claims_.is_object()) all_claims_ = nlohmann::json::object();
-    });
-    return all_claims_;
-  }
+  // Full claim set, parsed on first use (most callers never need it). An
+  // empty object when the payload is not a JSON object or nests deeper than
+  // kMaxJsonDepth (which a verified payload never does).
+  const nlohmann::json& AllClaims() const;
 
  private:
   mutable std::once_flag all_claims_once_;

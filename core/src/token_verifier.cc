@@ -61,12 +61,45 @@ std::string Printable(absl::string_view text) {
   return internal::json_util::Printable(text);
 }
 
-// Cognito: ID tokens carry the app client in "aud", access tokens (and M2M
-// tokens) in "client_id" and have no "aud". Either must name an accepted one.
-bool AudienceMatches(const TokenClaims& claims,
-                     const std::vector<std::string>& accepted) {
-  if (!claims.audience.empty()) return AnyOf(claims.audience, accepted);
-  return !claims.client_id.empty() && Contains(accepted, claims.client_id);
+std::optional<std::string> AudMismatch(const TokenClaims& claims,
+                                       const std::vector<std::string>& accepted,
+                                       absl::string_view where) {
+  if (claims.audience.empty()) return absl::StrCat("token has no aud", where);
+  if (AnyOf(claims.audience, accepted)) return std::nullopt;
+  return absl::StrCat("token audience is not accepted", where);
+}
+
+// Why the token is not bound to an accepted client under `rule`, or nullopt
+// when it is. `where` ends the message (" here" for per-call audiences).
+std::optional<std::string> AudienceMismatch(
+    AudienceRule rule, const TokenClaims& claims,
+    const std::vector<std::string>& accepted, absl::string_view where) {
+  if (rule == AudienceRule::kCognitoTokenUse) {
+    if (claims.token_use == "access") {
+      // Cognito: access tokens (and M2M tokens) name their app client in
+      // "client_id" and carry no "aud"; an "aud" they might have is not used.
+      if (claims.client_id.empty()) {
+        return absl::StrCat("access token has no client_id", where);
+      }
+      if (Contains(accepted, claims.client_id)) return std::nullopt;
+      return absl::StrCat("token client_id is not accepted", where);
+    }
+    if (claims.token_use == "id") {
+      // Cognito: ID tokens name their app client in "aud" (OIDC Core
+      // 3.1.3.7 point 3); "client_id" is not used.
+      return AudMismatch(claims, accepted, where);
+    }
+    // Cognito: "token_use" decides which claim binds the client; without a
+    // known one no claim does.
+    if (claims.token_use.empty()) {
+      return std::string("token has no token_use to name its audience rule");
+    }
+    return absl::StrCat("token_use ", Printable(claims.token_use),
+                        " names no audience rule");
+  }
+  // OIDC Core 3.1.3.7 point 3, RFC 9068 section 4, RFC 7519 section 4.1.3:
+  // "aud" must contain an accepted audience; "client_id" does not count.
+  return AudMismatch(claims, accepted, where);
 }
 
 // RFC 7515 section 4.1.9: media type names are case-insensitive and the
@@ -78,6 +111,11 @@ absl::string_view MediaSubtype(absl::string_view typ) {
     typ.remove_prefix(kApplication.size());
   }
   return typ;
+}
+
+// RFC 9068 section 2.1: JWT access tokens are typed "at+jwt".
+bool IsAccessTokenType(absl::string_view typ) {
+  return absl::EqualsIgnoreCase(MediaSubtype(typ), "at+jwt");
 }
 
 bool TypeAccepted(absl::string_view typ,
@@ -107,7 +145,16 @@ std::optional<std::string> MissingRequirement(
 }
 
 struct Provider {
+  explicit Provider(ProviderPolicy p)
+      : policy(std::move(p)),
+        identity(policy.groups_claim, policy.username_claim) {
+    for (Algorithm alg : policy.algorithms) {
+      allowed_algs[static_cast<size_t>(alg)] = true;
+    }
+  }
+
   ProviderPolicy policy;
+  internal::IdentityClaims identity;
   std::array<bool, kAlgorithmCount> allowed_algs{};
 };
 
@@ -118,11 +165,7 @@ class TokenVerifier::Impl {
   Impl(VerifierOptions options, Dependencies dependencies)
       : options_(std::move(options)), clock_(std::move(dependencies.clock)) {
     for (ProviderPolicy& policy : options_.providers) {
-      Provider provider;
-      for (Algorithm alg : policy.algorithms) {
-        provider.allowed_algs[static_cast<size_t>(alg)] = true;
-      }
-      provider.policy = std::move(policy);
+      Provider provider(std::move(policy));
       for (const std::string& issuer : provider.policy.issuers) {
         by_issuer_.emplace(issuer, providers_.size());
       }
@@ -162,7 +205,8 @@ class TokenVerifier::Impl {
                               size_t& provider_index,
                               uint64_t& key_generation) const;
   absl::Status CheckProviderClaims(const Provider& provider,
-                                   const TokenData& data) const;
+                                   const TokenData& data,
+                                   absl::string_view typ) const;
   absl::Status CheckTimes(const Provider& provider, const TokenClaims& claims,
                           absl::Time now) const;
   absl::Status CheckCall(const Provider& provider, const TokenData& data,
@@ -305,17 +349,27 @@ absl::Status TokenVerifier::Impl::VerifyUncached(
     key = set->Find(header.kid, header.alg);
   }
   if (key == nullptr) {
-    if (!header.kid.empty() && set->HasKeyId(header.kid)) {
+    if (header.kid.empty()) {
+      // OIDC Core 10.1: a kid is required whenever the set holds more than
+      // one key; only a set's sole key may be used without one.
+      if (set->keys().size() != 1) {
+        return Rejected(ErrorReason::kKeyNotFound,
+                        absl::StrCat("token has no kid and the key set holds ",
+                                     set->keys().size(), " keys"));
+      }
+      // RFC 8725 section 3.1: the key decides the algorithm, kid or not.
+      return Rejected(ErrorReason::kAlgNotAllowed,
+                      absl::StrCat("alg ", AlgorithmName(header.alg),
+                                   " does not fit the key set's only key"));
+    }
+    if (set->HasKeyId(header.kid)) {
       return Rejected(
           ErrorReason::kAlgNotAllowed,
           absl::StrCat("alg ", AlgorithmName(header.alg), " does not fit key ",
                        Printable(header.kid)));
     }
-    return Rejected(
-        ErrorReason::kKeyNotFound,
-        header.kid.empty()
-            ? std::string("token has no kid and no single key fits")
-            : absl::StrCat("no key with kid ", Printable(header.kid)));
+    return Rejected(ErrorReason::kKeyNotFound,
+                    absl::StrCat("no key with kid ", Printable(header.kid)));
   }
 
   AUTHGATE_ASSIGN_OR_RETURN(
@@ -329,20 +383,31 @@ absl::Status TokenVerifier::Impl::VerifyUncached(
   data.key_id = key->key_id();
   data.key_thumbprint = key->thumbprint();
   data.provider_name = provider.policy.name;
-  return CheckProviderClaims(provider, data);
+  // The provider's own claim names; a token is routed only now.
+  AUTHGATE_RETURN_IF_ERROR(provider.identity.Select(data));
+  return CheckProviderClaims(provider, data, header.typ);
 }
 
 absl::Status TokenVerifier::Impl::CheckProviderClaims(
-    const Provider& provider, const TokenData& data) const {
+    const Provider& provider, const TokenData& data,
+    absl::string_view typ) const {
   const ProviderPolicy& policy = provider.policy;
   const TokenClaims& claims = data.claims;
+  // Before the audience, as in CheckCall(): under kCognitoTokenUse the
+  // token_use also picks the audience claim, and a use the provider does not
+  // accept is the more precise verdict.
+  if (!policy.token_uses.empty() &&
+      !Contains(policy.token_uses, claims.token_use)) {
+    return Rejected(ErrorReason::kTokenUseMismatch,
+                    absl::StrCat("token_use ", Printable(claims.token_use),
+                                 " is not accepted"));
+  }
   if (!policy.allow_any_audience) {
-    // RFC 7519 section 4.1.3 / OIDC Core 3.1.3.7: the audience must be us.
-    if (!AudienceMatches(claims, policy.audiences)) {
-      return Rejected(ErrorReason::kAudienceMismatch,
-                      claims.audience.empty() && claims.client_id.empty()
-                          ? "token has no aud or client_id"
-                          : "token audience is not accepted");
+    // RFC 7519 section 4.1.3 / OIDC Core 3.1.3.7: the audience must be us,
+    // by the claim the provider's audience rule names.
+    if (std::optional<std::string> mismatch = AudienceMismatch(
+            policy.audience_rule, claims, policy.audiences, "")) {
+      return Rejected(ErrorReason::kAudienceMismatch, *mismatch);
     }
     // OIDC Core 3.1.3.7 point 5: an azp must name an accepted client.
     if (!claims.authorized_party.empty() &&
@@ -350,12 +415,15 @@ absl::Status TokenVerifier::Impl::CheckProviderClaims(
       return Rejected(ErrorReason::kAzpMismatch,
                       "token azp is not an accepted client");
     }
-  }
-  if (!policy.token_uses.empty() &&
-      !Contains(policy.token_uses, claims.token_use)) {
-    return Rejected(ErrorReason::kTokenUseMismatch,
-                    absl::StrCat("token_use ", Printable(claims.token_use),
-                                 " is not accepted"));
+    // OIDC Core 3.1.3.7 points 4 and 5, enforced as openid-client does: a
+    // token for several audiences must name in "azp" the client it was
+    // issued to. RFC 9068 access tokens (typ at+jwt) define no azp.
+    if (policy.audience_rule == AudienceRule::kAud &&
+        claims.audience.size() > 1 && claims.authorized_party.empty() &&
+        !IsAccessTokenType(typ)) {
+      return Rejected(ErrorReason::kAzpMismatch,
+                      "token has several audiences and no azp");
+    }
   }
   if (policy.max_lifetime.has_value()) {
     if (!claims.issued_at.has_value() || !claims.expires_at.has_value()) {
@@ -423,10 +491,13 @@ absl::Status TokenVerifier::Impl::CheckCall(
                     absl::StrCat("token_use ", Printable(claims.token_use),
                                  " is not accepted here"));
   }
-  if (!options.audiences.empty() &&
-      !AudienceMatches(claims, options.audiences)) {
-    return Rejected(ErrorReason::kAudienceMismatch,
-                    "token audience is not accepted here");
+  if (!options.audiences.empty()) {
+    // The provider's audience rule, against this call's audiences.
+    if (std::optional<std::string> mismatch =
+            AudienceMismatch(provider.policy.audience_rule, claims,
+                             options.audiences, " here")) {
+      return Rejected(ErrorReason::kAudienceMismatch, *mismatch);
+    }
   }
   // OIDC Core 3.1.3.7 point 11: the nonce sent must come back. Cognito adds
   // a nonce of its own on federated sign-in, so one we did not send is fine.
@@ -461,6 +532,16 @@ absl::Status TokenVerifier::Impl::CheckAtHash(
                     "at_hash does not match the access token");
   }
   return absl::OkStatus();
+}
+
+absl::string_view MatchName(Match match) {
+  return match == Match::kAny ? "any" : "all";
+}
+
+std::optional<Match> MatchFromName(absl::string_view name) {
+  if (name == "all") return Match::kAll;
+  if (name == "any") return Match::kAny;
+  return std::nullopt;
 }
 
 absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
@@ -504,6 +585,12 @@ absl::StatusOr<std::unique_ptr<TokenVerifier>> TokenVerifier::Create(
       return ConfigError(absl::StrCat(
           field,
           ": audiences is empty (set allow_any_audience to accept any)"));
+    }
+    if (p.groups_claim.empty()) {
+      return ConfigError(absl::StrCat(field, ": groups_claim is empty"));
+    }
+    if (p.username_claim.empty()) {
+      return ConfigError(absl::StrCat(field, ": username_claim is empty"));
     }
     for (const std::string& type : p.token_types) {
       if (MediaSubtype(type).empty()) {

@@ -19,6 +19,12 @@ absl::StatusOr<nlohmann::json> DecodeObject(absl::string_view segment,
   AUTHGATE_ASSIGN_OR_RETURN(size_t size,
                             internal::DecodeSegment(segment, what, 0, bytes));
   bytes.resize(size);
+  // The same bound as verification: no face may emit what protobuf and
+  // JSON readers downstream cannot parse back.
+  if (internal::json_util::NestsDeeperThan(bytes, kMaxJsonDepth)) {
+    return internal::TokenMalformed(absl::StrCat(
+        "token ", what, " nests deeper than ", kMaxJsonDepth, " levels"));
+  }
   absl::StatusOr<nlohmann::json> object =
       internal::json_util::ParseObject(bytes);
   if (!object.ok()) {

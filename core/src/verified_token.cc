@@ -2,9 +2,27 @@
 
 #include <utility>
 
+#include "authgate/token_verifier.h"
+#include "json_util.h"
 #include "token_data.h"
 
 namespace authgate {
+namespace internal {
+
+const nlohmann::json& TokenData::AllClaims() const {
+  std::call_once(all_claims_once_, [this] {
+    // Verification already refused deeper payloads; this keeps any other
+    // TokenData from handing nlohmann_json (recursive dump) a deep tree.
+    if (!json_util::NestsDeeperThan(payload_json, kMaxJsonDepth)) {
+      all_claims_ = nlohmann::json::parse(payload_json, nullptr,
+                                          /*allow_exceptions=*/false);
+    }
+    if (!all_claims_.is_object()) all_claims_ = nlohmann::json::object();
+  });
+  return all_claims_;
+}
+
+}  // namespace internal
 
 VerifiedToken::VerifiedToken(std::shared_ptr<const internal::TokenData> data)
     : data_(std::move(data)) {}

@@ -149,11 +149,17 @@ TEST(JwkSetTest, ReportsUnreadableFile) {
                        ErrorReason::kConfigInvalid));
 }
 
-TEST(JwkSetTest, FindsKeyWithoutKidOnlyWhenUnambiguous) {
-  auto one = ParseKeys(
-      {JwkFor("a", Algorithm::kRs256), JwkFor("b", Algorithm::kEs256)});
+// OIDC Core 10.1: without a kid only a set's sole key is usable, and only
+// for an alg it fits; one fitting key among several is not enough.
+TEST(JwkSetTest, FindsKeyWithoutKidOnlyInASingleKeySet) {
+  auto one = ParseKeys({JwkFor("a", Algorithm::kRs256)});
   ASSERT_NE(one, nullptr);
   EXPECT_EQ(one->Find("", Algorithm::kRs256)->key_id(), "a");
+  EXPECT_EQ(one->Find("", Algorithm::kEs256), nullptr);
+  auto mixed = ParseKeys(
+      {JwkFor("a", Algorithm::kRs256), JwkFor("b", Algorithm::kEs256)});
+  ASSERT_NE(mixed, nullptr);
+  EXPECT_EQ(mixed->Find("", Algorithm::kRs256), nullptr);
   auto two = ParseKeys(
       {JwkFor("a", Algorithm::kRs256), JwkFor("b", Algorithm::kRs256, 1)});
   ASSERT_NE(two, nullptr);

@@ -13,11 +13,13 @@
 #include "authgate/jwk.h"
 #include "authgate/static_key_source.h"
 #include "authgate/status.h"
+#include "authgate/unverified_token.h"
 #include "base64url.h"
 #include "crypto/digest.h"
 #include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 #include "testing/token_minter.h"
+#include "token_data.h"
 
 namespace authgate {
 namespace {
@@ -52,9 +54,18 @@ class TokenVerifierTest : public ::testing::Test {
 
   int64_t Now() const { return absl::ToUnixSeconds(clock_->Now()); }
 
+  // A Cognito user pool: access tokens name the client in client_id.
   ProviderPolicy Policy() const {
-    ProviderPolicy policy;
+    ProviderPolicy policy = OidcPolicy();
     policy.name = "cognito";
+    policy.audience_rule = AudienceRule::kCognitoTokenUse;
+    return policy;
+  }
+
+  // The same issuer and keys under the default rules (audience by "aud").
+  ProviderPolicy OidcPolicy() const {
+    ProviderPolicy policy;
+    policy.name = "oidc";
     policy.issuers = {kIssuer};
     policy.audiences = {kClientId};
     policy.keys = keys_;
@@ -242,7 +253,7 @@ TEST_F(TokenVerifierTest, RejectsUnknownKid) {
               StatusIs(kUnauthenticated, ErrorReason::kKeyNotFound));
 }
 
-TEST_F(TokenVerifierTest, AcceptsMissingKidWhenExactlyOneKeyFits) {
+TEST_F(TokenVerifierTest, AcceptsMissingKidWhenTheSetHoldsOneKey) {
   keys_->Update(JwkSet::FromKeys({keys_->Current()->keys()[0]}));
   auto verifier = MakeVerifier();
   std::string token = minter_.MintWithHeader(
@@ -873,6 +884,394 @@ TEST_F(TokenVerifierTest, VerifiesConcurrentlyWhileKeysRotate) {
   for (int i = 0; i < 200; ++i) keys_->Update(full);  // same keys, new sets
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// A JSON value nesting `levels` objects ({"a":{"a":...{}}}).
+std::string NestedObjects(int levels) {
+  std::string text;
+  for (int i = 1; i < levels; ++i) text += R"({"a":)";
+  text += "{}";
+  text.append(static_cast<size_t>(levels - 1), '}');
+  return text;
+}
+
+// A payload `depth` levels deep in all (the claim set itself is level 1).
+std::string PayloadOfDepth(const json& claims, int depth) {
+  std::string payload = claims.dump();
+  payload.insert(1, absl::StrCat(R"("deep":)", NestedObjects(depth - 1), ","));
+  return payload;
+}
+
+constexpr char kRsaHeader[] = R"({"alg":"RS256","kid":"rsa-1"})";
+
+TEST_F(TokenVerifierTest, RejectsEmptyToken) {
+  EXPECT_THAT(MakeVerifier()->Verify(""),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+  EXPECT_THAT(MakeVerifier()->Verify(absl::string_view()),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+}
+
+// Audience rule kAud (the default): "aud" alone binds the client.
+TEST_F(TokenVerifierTest, IgnoresClientIdUnderAudRule) {
+  auto verifier = MakeVerifier(OidcPolicy());
+  json claims = AccessClaims();  // client_id names the client, no aud
+  absl::StatusOr<VerifiedToken> result = verifier->Verify(Mint(claims));
+  EXPECT_THAT(result,
+              StatusIs(kUnauthenticated, ErrorReason::kAudienceMismatch));
+  EXPECT_EQ(result.status().message(), "token has no aud");
+  claims["aud"] = "another-client";
+  EXPECT_THAT(verifier->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kAudienceMismatch));
+  claims["aud"] = kClientId;
+  claims["client_id"] = "another-client";
+  EXPECT_THAT(verifier->Verify(Mint(claims)), IsOk());
+}
+
+// Audience rule kCognitoTokenUse: access tokens by client_id only.
+TEST_F(TokenVerifierTest, BindsCognitoAccessTokenByClientIdOnly) {
+  auto verifier = MakeVerifier();
+  json claims = AccessClaims();
+  claims["aud"] = "another-client";
+  EXPECT_THAT(verifier->Verify(Mint(claims)), IsOk());
+  claims["aud"] = kClientId;
+  claims.erase("client_id");
+  absl::StatusOr<VerifiedToken> result = verifier->Verify(Mint(claims));
+  EXPECT_THAT(result,
+              StatusIs(kUnauthenticated, ErrorReason::kAudienceMismatch));
+  EXPECT_EQ(result.status().message(), "access token has no client_id");
+}
+
+// Audience rule kCognitoTokenUse: ID tokens by aud only.
+TEST_F(TokenVerifierTest, BindsCognitoIdTokenByAudOnly) {
+  auto verifier = MakeVerifier();
+  json claims = IdClaims();
+  claims.erase("aud");
+  claims["client_id"] = kClientId;
+  EXPECT_THAT(verifier->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kAudienceMismatch));
+  claims["aud"] = "another-client";
+  EXPECT_THAT(verifier->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kAudienceMismatch));
+}
+
+TEST_F(TokenVerifierTest, RejectsUnknownOrMissingTokenUseUnderCognitoRule) {
+  auto verifier = MakeVerifier();
+  json claims = IdClaims();
+  claims["client_id"] = kClientId;
+  claims["token_use"] = "refresh";
+  absl::StatusOr<VerifiedToken> result = verifier->Verify(Mint(claims));
+  EXPECT_THAT(result,
+              StatusIs(kUnauthenticated, ErrorReason::kAudienceMismatch));
+  EXPECT_THAT(result.status().message(), HasSubstr("names no audience rule"));
+  claims.erase("token_use");
+  EXPECT_THAT(verifier->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kAudienceMismatch));
+}
+
+// A provider that lists its token uses answers token_use_mismatch first.
+TEST_F(TokenVerifierTest, ChecksAcceptedTokenUsesBeforeTheAudienceRule) {
+  ProviderPolicy policy = Policy();
+  policy.token_uses = {"id", "access"};
+  auto verifier = MakeVerifier(policy);
+  json claims = AccessClaims();
+  claims["token_use"] = "refresh";
+  EXPECT_THAT(verifier->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenUseMismatch));
+  claims.erase("token_use");
+  EXPECT_THAT(verifier->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenUseMismatch));
+}
+
+TEST_F(TokenVerifierTest, AppliesAudienceRuleToPerCallAudiences) {
+  ProviderPolicy oidc = OidcPolicy();
+  oidc.allow_any_audience = true;
+  oidc.audiences.clear();
+  VerifyOptions options;
+  options.audiences = {kClientId};
+  // kAud: a client_id naming the call's audience does not count.
+  EXPECT_THAT(MakeVerifier(oidc)->Verify(Mint(AccessClaims()), options),
+              StatusIs(kUnauthenticated, ErrorReason::kAudienceMismatch));
+  // kCognitoTokenUse: an access token's aud does not count.
+  ProviderPolicy cognito = Policy();
+  cognito.allow_any_audience = true;
+  cognito.audiences.clear();
+  json claims = AccessClaims();
+  claims["aud"] = kClientId;
+  claims["client_id"] = "another-client";
+  EXPECT_THAT(MakeVerifier(cognito)->Verify(Mint(claims), options),
+              StatusIs(kUnauthenticated, ErrorReason::kAudienceMismatch));
+  claims["client_id"] = kClientId;
+  EXPECT_THAT(MakeVerifier(cognito)->Verify(Mint(claims), options), IsOk());
+}
+
+// OIDC Core 3.1.3.7 point 4: several audiences need an azp naming the client.
+TEST_F(TokenVerifierTest, RejectsSeveralAudiencesWithoutAzpUnderAudRule) {
+  auto verifier = MakeVerifier(OidcPolicy());
+  json claims = IdClaims();
+  claims["aud"] = {kClientId, "other"};
+  EXPECT_THAT(verifier->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kAzpMismatch));
+  claims["azp"] = kClientId;
+  EXPECT_THAT(verifier->Verify(Mint(claims)), IsOk());
+  claims.erase("azp");
+  claims["aud"] = {kClientId};
+  EXPECT_THAT(verifier->Verify(Mint(claims)), IsOk());
+}
+
+// RFC 9068 access tokens (typ at+jwt) may name several resource servers and
+// define no azp.
+TEST_F(TokenVerifierTest, AcceptsSeveralAudiencesWithoutAzpInAtJwt) {
+  auto verifier = MakeVerifier(OidcPolicy());
+  json claims = AccessClaims();
+  claims["aud"] = {kClientId, "https://api.example.com"};
+  for (const char* typ : {"at+jwt", "application/AT+JWT"}) {
+    std::string token = minter_.MintWithHeader(
+        "rsa-1", Algorithm::kRs256,
+        {{"alg", "RS256"}, {"kid", "rsa-1"}, {"typ", typ}}, claims);
+    EXPECT_THAT(verifier->Verify(token), IsOk()) << typ;
+  }
+}
+
+TEST_F(TokenVerifierTest, AcceptsSeveralAudiencesWithoutAzpUnderCognitoRule) {
+  json claims = IdClaims();
+  claims["aud"] = {kClientId, "other"};
+  EXPECT_THAT(MakeVerifier()->Verify(Mint(claims)), IsOk());
+}
+
+TEST_F(TokenVerifierTest, ReadsGroupsAndUsernameFromTheProvidersClaims) {
+  ProviderPolicy policy = OidcPolicy();
+  policy.groups_claim = "groups";
+  policy.username_claim = "preferred_username";
+  auto verifier = MakeVerifier(policy);
+  json claims = IdClaims();
+  claims["groups"] = {"engineering", "oncall"};
+  claims["preferred_username"] = "bob";
+  claims["cognito:groups"] = {"admin"};
+  claims["username"] = "carol";
+  std::string token = Mint(claims);
+  absl::StatusOr<VerifiedToken> verified = verifier->Verify(token);
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_THAT(verified->groups(), ElementsAre("engineering", "oncall"));
+  EXPECT_EQ(verified->username(), "bob");
+  VerifyOptions options;
+  options.groups = {"admin"};
+  EXPECT_THAT(verifier->Verify(token, options),
+              StatusIs(kPermissionDenied, ErrorReason::kGroupMissing));
+  options.groups = {"oncall"};
+  EXPECT_THAT(verifier->Verify(token, options), IsOk());
+}
+
+// The "username" fallback is Cognito's, kept only for "cognito:username".
+TEST_F(TokenVerifierTest, FallsBackToUsernameOnlyForCognitoUsername) {
+  ProviderPolicy policy = Policy();
+  policy.username_claim = "preferred_username";
+  absl::StatusOr<VerifiedToken> verified =
+      MakeVerifier(policy)->Verify(Mint(AccessClaims()));
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->username(), "");
+  policy.username_claim = "username";
+  verified = MakeVerifier(policy)->Verify(Mint(IdClaims()));
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->username(), "");
+  json claims = IdClaims();
+  claims["username"] = "not-this-one";
+  verified = MakeVerifier()->Verify(Mint(claims));
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->username(), "alice");
+}
+
+TEST_F(TokenVerifierTest, ReadsASingleStringGroupAsOneGroup) {
+  json claims = AccessClaims();
+  claims["cognito:groups"] = "admin";
+  absl::StatusOr<VerifiedToken> verified = MakeVerifier()->Verify(Mint(claims));
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_THAT(verified->groups(), ElementsAre("admin"));
+}
+
+TEST_F(TokenVerifierTest, ReadsArbitraryConfiguredClaimNames) {
+  ProviderPolicy policy = OidcPolicy();
+  policy.groups_claim = "https://example.com/roles";
+  policy.username_claim = "email";
+  auto verifier = MakeVerifier(policy);
+  json claims = IdClaims();
+  claims["https://example.com/roles"] = {"reader", "writer"};
+  absl::StatusOr<VerifiedToken> verified = verifier->Verify(Mint(claims));
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_THAT(verified->groups(), ElementsAre("reader", "writer"));
+  EXPECT_EQ(verified->username(), "alice@example.com");
+  VerifyOptions options;
+  options.groups = {"writer"};
+  EXPECT_THAT(verifier->Verify(Mint(claims), options), IsOk());
+  claims["https://example.com/roles"] = {"reader", 7};
+  EXPECT_THAT(verifier->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+  claims["https://example.com/roles"] = "reader";
+  claims["email"] = json::array();
+  EXPECT_THAT(verifier->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+}
+
+// A mistyped group or username claim the provider does not use is just
+// another custom claim; the one it uses must have the right type.
+TEST_F(TokenVerifierTest, ChecksTypeOfOnlyTheProvidersIdentityClaims) {
+  ProviderPolicy policy = OidcPolicy();
+  policy.groups_claim = "groups";
+  policy.username_claim = "preferred_username";
+  json claims = IdClaims();
+  claims["cognito:groups"] = json::object();
+  claims["cognito:username"] = 12;
+  EXPECT_THAT(MakeVerifier(policy)->Verify(Mint(claims)), IsOk());
+  EXPECT_THAT(MakeVerifier()->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+  claims = IdClaims();
+  claims["groups"] = {"ok", json::object()};
+  EXPECT_THAT(MakeVerifier()->Verify(Mint(claims)), IsOk());
+  EXPECT_THAT(MakeVerifier(policy)->Verify(Mint(claims)),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+}
+
+TEST_F(TokenVerifierTest, RejectsEmptyIdentityClaimNames) {
+  for (bool groups : {true, false}) {
+    ProviderPolicy policy = Policy();
+    (groups ? policy.groups_claim : policy.username_claim).clear();
+    VerifierOptions options;
+    options.providers.push_back(std::move(policy));
+    EXPECT_THAT(TokenVerifier::Create(std::move(options)),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         ErrorReason::kConfigInvalid));
+  }
+}
+
+TEST_F(TokenVerifierTest, RejectsEmptyKid) {
+  keys_->Update(JwkSet::FromKeys({keys_->Current()->keys()[0]}));
+  auto verifier = MakeVerifier();
+  std::string token =
+      minter_.MintWithHeader("rsa-1", Algorithm::kRs256,
+                             {{"alg", "RS256"}, {"kid", ""}}, AccessClaims());
+  absl::StatusOr<VerifiedToken> result = verifier->Verify(token);
+  EXPECT_THAT(result, StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+  EXPECT_EQ(result.status().message(), "kid is empty");
+}
+
+// OIDC Core 10.1: with more than one key in the set a kid is required, even
+// when only one of the keys fits the token's alg.
+TEST_F(TokenVerifierTest, RejectsMissingKidWhenTheSetHoldsSeveralKeys) {
+  minter_.AddKey("ec-1", Algorithm::kEs256);
+  keys_->Update(JwkSet::Parse(minter_.JwksJson()).value());
+  std::vector<std::shared_ptr<const Jwk>> keys;
+  for (const auto& key : keys_->Current()->keys()) {
+    if (key->key_id() != "rsa-2") keys.push_back(key);
+  }
+  keys_->Update(JwkSet::FromKeys(keys));
+  auto verifier = MakeVerifier();
+  std::string token = minter_.MintWithHeader(
+      "rsa-1", Algorithm::kRs256, {{"alg", "RS256"}}, AccessClaims());
+  absl::StatusOr<VerifiedToken> result = verifier->Verify(token);
+  EXPECT_THAT(result, StatusIs(kUnauthenticated, ErrorReason::kKeyNotFound));
+  EXPECT_EQ(result.status().message(),
+            "token has no kid and the key set holds 2 keys");
+}
+
+TEST_F(TokenVerifierTest, RejectsMissingKidWhenTheOnlyKeyDoesNotFitTheAlg) {
+  minter_.AddKey("ec-1", Algorithm::kEs256);
+  keys_->Update(JwkSet::FromKeys({keys_->Current()->keys()[0]}));
+  auto verifier = MakeVerifier();
+  std::string token = minter_.MintWithHeader(
+      "ec-1", Algorithm::kEs256, {{"alg", "ES256"}}, AccessClaims());
+  EXPECT_THAT(verifier->Verify(token),
+              StatusIs(kUnauthenticated, ErrorReason::kAlgNotAllowed));
+}
+
+TEST_F(TokenVerifierTest, RejectsPayloadNestedDeeperThanTheLimit) {
+  auto verifier = MakeVerifier();
+  absl::StatusOr<VerifiedToken> verified = verifier->Verify(
+      minter_.MintRaw("rsa-1", Algorithm::kRs256, kRsaHeader,
+                      PayloadOfDepth(AccessClaims(), kMaxJsonDepth)));
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_TRUE(verified->claims().contains("deep"));
+  for (int depth : {21, 1000}) {
+    absl::StatusOr<VerifiedToken> result = verifier->Verify(
+        minter_.MintRaw("rsa-1", Algorithm::kRs256, kRsaHeader,
+                        PayloadOfDepth(AccessClaims(), depth)));
+    EXPECT_THAT(result,
+                StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed))
+        << depth;
+    EXPECT_EQ(result.status().message(),
+              "token payload nests deeper than 20 levels");
+  }
+}
+
+// Arrays count as levels too, and the big-integer path (nlohmann_json) is
+// held to the same limit before it builds anything.
+TEST_F(TokenVerifierTest, RejectsDeepArraysAndDeepPayloadsWithBigIntegers) {
+  auto verifier = MakeVerifier();
+  std::string arrays = AccessClaims().dump();
+  arrays.insert(1, absl::StrCat(R"("deep":)", std::string(20, '['),
+                                std::string(20, ']'), ","));
+  EXPECT_THAT(verifier->Verify(minter_.MintRaw("rsa-1", Algorithm::kRs256,
+                                               kRsaHeader, arrays)),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+  for (int depth : {21, 1000}) {
+    std::string payload = PayloadOfDepth(AccessClaims(), depth);
+    payload.insert(1, R"("custom:big":18446744073709551617,)");
+    EXPECT_THAT(verifier->Verify(minter_.MintRaw("rsa-1", Algorithm::kRs256,
+                                                 kRsaHeader, payload)),
+                StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed))
+        << depth;
+  }
+  std::string payload = PayloadOfDepth(AccessClaims(), kMaxJsonDepth);
+  payload.insert(1, R"("custom:big":18446744073709551617,)");
+  EXPECT_THAT(verifier->Verify(minter_.MintRaw("rsa-1", Algorithm::kRs256,
+                                               kRsaHeader, payload)),
+              IsOk());
+}
+
+TEST_F(TokenVerifierTest, RejectsHeaderNestedDeeperThanTheLimit) {
+  auto verifier = MakeVerifier();
+  auto header = [](int depth) {
+    return absl::StrCat(R"({"alg":"RS256","kid":"rsa-1","x":)",
+                        NestedObjects(depth - 1), "}");
+  };
+  std::string payload = AccessClaims().dump();
+  EXPECT_THAT(verifier->Verify(minter_.MintRaw("rsa-1", Algorithm::kRs256,
+                                               header(kMaxJsonDepth), payload)),
+              IsOk());
+  for (int depth : {21, 1000}) {
+    absl::StatusOr<VerifiedToken> result = verifier->Verify(
+        minter_.MintRaw("rsa-1", Algorithm::kRs256, header(depth), payload));
+    EXPECT_THAT(result,
+                StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed))
+        << depth;
+    EXPECT_EQ(result.status().message(),
+              "token header nests deeper than 20 levels");
+  }
+}
+
+// Whatever payload a TokenData holds, nlohmann_json never sees a deep one.
+TEST(TokenDataTest, AllClaimsIsEmptyForAPayloadDeeperThanTheLimit) {
+  internal::TokenData data;
+  data.payload_json = PayloadOfDepth({{"sub", "u1"}}, 1000);
+  EXPECT_EQ(data.AllClaims(), json::object());
+  internal::TokenData shallow;
+  shallow.payload_json = PayloadOfDepth({{"sub", "u1"}}, kMaxJsonDepth);
+  EXPECT_EQ(shallow.AllClaims()["sub"], "u1");
+}
+
+// inspect and decode_unverified show a token without verifying it: the same
+// depth bound keeps their output parseable.
+TEST(UnverifiedTokenTest, RejectsPayloadNestedDeeperThanTheLimit) {
+  std::string header = internal::Base64UrlEncode(kRsaHeader);
+  auto token = [&](int depth) {
+    return absl::StrCat(
+        header, ".",
+        internal::Base64UrlEncode(PayloadOfDepth({{"sub", "u1"}}, depth)),
+        ".c2ln");
+  };
+  EXPECT_THAT(DecodeUnverified(token(kMaxJsonDepth)).status(), IsOk());
+  EXPECT_THAT(DecodeUnverified(token(kMaxJsonDepth + 1)).status(),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
+  EXPECT_THAT(DecodeUnverified(token(1000)).status(),
+              StatusIs(kUnauthenticated, ErrorReason::kTokenMalformed));
 }
 
 }  // namespace

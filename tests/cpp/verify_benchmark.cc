@@ -162,6 +162,7 @@ const Corpus& GetCorpus(Algorithm alg) {
     policy.name = "cognito";
     policy.issuers = {kIssuer};
     policy.audiences = {kClientId};
+    policy.audience_rule = AudienceRule::kCognitoTokenUse;
     policy.token_uses = {"access"};
     policy.keys = StaticKeySource::FromJwksJson(jwks.dump()).value();
     VerifierOptions options;

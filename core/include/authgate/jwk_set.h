@@ -57,8 +57,8 @@ class JwkSet {
   bool empty() const { return keys_.empty(); }
 
   // The key with this `kid` that can verify `alg`, or nullptr. An empty
-  // `key_id` (token without "kid") matches only when exactly one key of the
-  // set can verify `alg`.
+  // `key_id` (token without "kid") matches only when the set holds exactly
+  // one key and that key can verify `alg` (OIDC Core 10.1).
   const Jwk* Find(absl::string_view key_id, Algorithm alg) const;
 
   // True when some key (of any algorithm) has this kid.

@@ -16,6 +16,7 @@
 //   cognito.issuers =
 //   {"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X"};
 //   cognito.audiences = {"my-client-id"};
+//   cognito.audience_rule = AudienceRule::kCognitoTokenUse;
 //   cognito.keys = StaticKeySource::FromJwksFile("jwks.json").value();
 //   VerifierOptions verifier_options;
 //   verifier_options.providers = {cognito};
@@ -49,11 +50,30 @@ namespace authgate {
 
 // Checked before any decoding.
 inline constexpr size_t kMaxTokenBytes = 16 * 1024;
+// Deepest JSON nesting accepted in a token's header or payload (the top-level
+// object is level 1). Each JSON level costs three protobuf message levels in
+// a google.protobuf.Struct, so 20 keeps a ValidateTokenResponse under
+// protobuf's default recursion limit of 100.
+inline constexpr size_t kMaxJsonDepth = 20;
 inline constexpr absl::Duration kDefaultClockSkew = absl::Seconds(60);
 inline constexpr absl::Duration kMaxClockSkew = absl::Minutes(5);
 
 // How a list of required values is matched.
 enum class Match { kAll, kAny };
+
+// "all" / "any": the one spelling every face reads and prints.
+absl::string_view MatchName(Match match);
+std::optional<Match> MatchFromName(absl::string_view name);
+
+// Which claim binds a token to the client it was issued for.
+enum class AudienceRule {
+  // "aud" (string or array) must hold an accepted audience (OIDC Core
+  // 3.1.3.7, RFC 9068 section 4).
+  kAud,
+  // Cognito: access tokens by "client_id" (they carry no "aud"), ID tokens by
+  // "aud"; "token_use" says which.
+  kCognitoTokenUse,
+};
 
 // What one provider's tokens must satisfy. Fixed when the verifier is built.
 struct ProviderPolicy {
@@ -66,11 +86,24 @@ struct ProviderPolicy {
   // Algorithms accepted; defaults to every asymmetric algorithm. HMAC ones
   // must be listed explicitly and need a shared-secret key.
   std::vector<Algorithm> algorithms = AsymmetricAlgorithms();
-  // Accepted "aud" values; for Cognito access tokens (no "aud") the
-  // "client_id" claim is matched against the same list. Must be non-empty
-  // unless allow_any_audience is set.
+  // Accepted audiences: the values the token's binding claim (see
+  // audience_rule) must hold one of. Must be non-empty unless
+  // allow_any_audience is set.
   std::vector<std::string> audiences;
   bool allow_any_audience = false;
+  // Which claim carries the audience. kAud: "aud" only ("client_id" is
+  // ignored); a token with several "aud" values must then name its client in
+  // "azp", unless its header typ is "at+jwt" (RFC 9068). kCognitoTokenUse:
+  // "client_id" for token_use "access", "aud" for token_use "id", and any
+  // other token_use fails.
+  AudienceRule audience_rule = AudienceRule::kAud;
+  // The claim holding the user's groups: an array of strings, or one string
+  // for a single group. OIDC providers typically use "groups".
+  std::string groups_claim = "cognito:groups";
+  // The claim holding the user name. OIDC providers typically use
+  // "preferred_username". For "cognito:username", a token without it falls
+  // back to "username" (what Cognito access tokens carry).
+  std::string username_claim = "cognito:username";
   // Accepted "token_use" values ("id", "access"); empty means not checked.
   std::vector<std::string> token_uses;
   // Accepted JOSE header "typ" values (RFC 8725 section 3.11 explicit
@@ -94,12 +127,14 @@ struct VerifyOptions {
   std::string provider;
   // Accepted "token_use" values for this call; empty = provider's setting.
   std::vector<std::string> token_uses;
-  // When non-empty, "aud" (or Cognito "client_id") must contain one of these.
+  // When non-empty, the claim the provider's audience_rule names ("aud", or
+  // Cognito's "client_id" for access tokens) must hold one of these.
   std::vector<std::string> audiences;
   // Required "scope" entries (kPermissionDenied scope_missing).
   std::vector<std::string> scopes;
   Match scope_match = Match::kAll;
-  // Required "cognito:groups" entries (kPermissionDenied group_missing).
+  // Required entries of the provider's groups_claim (kPermissionDenied
+  // group_missing).
   std::vector<std::string> groups;
   Match group_match = Match::kAny;
   // When set, the token's "nonce" must equal it (ID tokens after a code
@@ -134,8 +169,8 @@ class TokenVerifier {
 
   // Validates the options. Errors: kInvalidArgument config_invalid naming the
   // field (no providers, empty issuers, no key source, empty audiences
-  // without allow_any_audience, clock skew over kMaxClockSkew, an issuer
-  // claimed by two providers, ...).
+  // without allow_any_audience, an empty groups_claim or username_claim,
+  // clock skew over kMaxClockSkew, an issuer claimed by two providers, ...).
   static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(
       VerifierOptions options, Dependencies dependencies = Dependencies());
 
@@ -144,6 +179,9 @@ class TokenVerifier {
   TokenVerifier& operator=(const TokenVerifier&) = delete;
 
   // Verifies `token` (a compact JWS; a "Bearer " prefix is not accepted here).
+  // A header or payload nested deeper than kMaxJsonDepth is token_malformed.
+  // A token without "kid" is accepted only when the provider's key set holds
+  // exactly one key (OIDC Core 10.1); an empty "kid" is token_malformed.
   // Errors: kUnauthenticated with token_malformed, token_too_large,
   // alg_not_allowed, crit_unsupported, key_not_found, signature_invalid,
   // token_expired, token_not_yet_valid, token_issued_in_future,

@@ -35,11 +35,14 @@ class VerifiedToken {
   const std::string& client_id() const;
   // Cognito "token_use": "id" or "access"; empty when absent.
   const std::string& token_use() const;
-  // "cognito:username" (ID tokens) or "username" (access tokens).
+  // The provider's username_claim (ProviderPolicy): by default
+  // "cognito:username" (ID tokens), else "username" (access tokens); empty
+  // when absent.
   const std::string& username() const;
   // "scope", split on spaces.
   const std::vector<std::string>& scopes() const;
-  // "cognito:groups".
+  // The provider's groups_claim (ProviderPolicy), by default
+  // "cognito:groups"; a single string is one group. Empty when absent.
   const std::vector<std::string>& groups() const;
   const std::string& nonce() const;
   const std::string& authorized_party() const;  // "azp"
