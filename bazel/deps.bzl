@@ -5,9 +5,11 @@ Nothing is downloaded (bazel-bootstrap 4.2.3, no network; STYLE.md section 10):
   - rules_cc: in-repo stand-in forwarding to the native rules (bazel/rules_cc).
   - remote_coverage_tools: stub; every cc_test depends on it implicitly.
   - system_libs: cc_library targets generated from pkg-config for Debian -dev packages.
+  - authgate_project: pyproject.toml (the version) as a label; the root has no BUILD file.
 """
 
 load("//bazel:pkg_config.bzl", "pkg_config_repository")
+load("//bazel:project_files.bzl", "project_files_repository")
 
 def authgate_dependencies():
     native.local_repository(
@@ -26,6 +28,10 @@ def authgate_dependencies():
         name = "remote_coverage_tools",
         path = "bazel/remote_coverage_tools",
     )
+    project_files_repository(
+        name = "authgate_project",
+        files = ["pyproject.toml"],
+    )
     pkg_config_repository(
         name = "system_libs",
         libraries = {
@@ -37,6 +43,7 @@ def authgate_dependencies():
             "libcurl": ["libcurl"],
             "simdjson": ["simdjson"],
             "nlohmann_json": ["nlohmann_json"],
+            "cli11": ["CLI11"],
             "gmock": ["gmock"],
             "gtest_main": ["gtest_main", "gmock"],
             "benchmark": ["benchmark"],

@@ -133,6 +133,10 @@ ProviderPolicy MakeProviderPolicy(const ProviderConfig& config,
   // OIDC Core 3.1.3.7: the ID token's aud must contain our client_id;
   // Cognito access tokens carry it as client_id instead.
   policy.audiences = {config.client_id};
+  const KindProfile& profile = GetKindProfile(config.kind);
+  policy.audience_rule = profile.audience_rule;
+  policy.groups_claim = std::string(profile.groups_claim);
+  policy.username_claim = std::string(profile.username_claim);
   policy.token_uses = config.token_uses;
   policy.token_types = config.token_types;
   policy.clock_skew = config.clock_skew;
@@ -141,6 +145,22 @@ ProviderPolicy MakeProviderPolicy(const ProviderConfig& config,
 
 absl::StatusOr<std::shared_ptr<OAuthClient>> OAuthClient::Create(
     ProviderConfig config, Dependencies dependencies) {
+  ProviderPolicy policy = MakeProviderPolicy(config, nullptr);
+  return CreateWithPolicy(std::move(config), std::move(dependencies),
+                          std::move(policy));
+}
+
+absl::StatusOr<std::shared_ptr<OAuthClient>> OAuthClient::Create(
+    const ProviderSpec& spec, const OAuthClientSpec& client,
+    Dependencies dependencies) {
+  AUTHGATE_ASSIGN_OR_RETURN(ProviderConfig config,
+                            MakeProviderConfig(spec, client));
+  return CreateWithPolicy(std::move(config), std::move(dependencies),
+                          MakeProviderPolicy(spec, nullptr));
+}
+
+absl::StatusOr<std::shared_ptr<OAuthClient>> OAuthClient::CreateWithPolicy(
+    ProviderConfig config, Dependencies dependencies, ProviderPolicy policy) {
   AUTHGATE_RETURN_IF_ERROR(config.Validate());
   if (dependencies.clock == nullptr) dependencies.clock = SystemClock();
   if (dependencies.fetcher == nullptr) {
@@ -186,8 +206,13 @@ absl::StatusOr<std::shared_ptr<OAuthClient>> OAuthClient::Create(
   AUTHGATE_ASSIGN_OR_RETURN(
       std::shared_ptr<JwksCache> jwks,
       JwksCache::Create(metadata.jwks_uri, config.jwks, jwks_deps));
+  policy.keys = jwks;
   VerifierOptions verifier_options;
-  verifier_options.providers.push_back(MakeProviderPolicy(config, jwks));
+  // The ID tokens this client receives were issued to it.
+  ProviderPolicy own = policy;
+  own.audiences = {config.client_id};
+  own.allow_any_audience = false;
+  verifier_options.providers.push_back(std::move(own));
   TokenVerifier::Dependencies verifier_deps;
   verifier_deps.clock = dependencies.clock;
   AUTHGATE_ASSIGN_OR_RETURN(
@@ -195,7 +220,7 @@ absl::StatusOr<std::shared_ptr<OAuthClient>> OAuthClient::Create(
       TokenVerifier::Create(std::move(verifier_options), verifier_deps));
   return std::shared_ptr<OAuthClient>(new OAuthClient(
       std::move(config), std::move(metadata), std::move(dependencies),
-      std::move(jwks), std::move(verifier)));
+      std::move(jwks), std::move(verifier), std::move(policy)));
 }
 
 absl::StatusOr<std::shared_ptr<OAuthClient>> OAuthClient::Create(
@@ -206,21 +231,21 @@ absl::StatusOr<std::shared_ptr<OAuthClient>> OAuthClient::Create(
 OAuthClient::OAuthClient(ProviderConfig config, ProviderMetadata metadata,
                          Dependencies dependencies,
                          std::shared_ptr<JwksCache> jwks,
-                         std::unique_ptr<TokenVerifier> verifier)
+                         std::unique_ptr<TokenVerifier> verifier,
+                         ProviderPolicy policy)
     : config_(std::move(config)),
       metadata_(std::move(metadata)),
       deps_(std::move(dependencies)),
       jwks_(std::move(jwks)),
       verifier_(std::move(verifier)),
+      policy_(std::move(policy)),
       flights_(std::make_unique<Flights>()) {}
 
 OAuthClient::~OAuthClient() = default;
 
 absl::Status OAuthClient::WarmUp() { return jwks_->WarmUp(); }
 
-ProviderPolicy OAuthClient::policy() const {
-  return MakeProviderPolicy(config_, jwks_);
-}
+ProviderPolicy OAuthClient::policy() const { return policy_; }
 
 absl::StatusOr<VerifiedToken> OAuthClient::Verify(
     absl::string_view token, const VerifyOptions& options) const {

@@ -186,6 +186,36 @@ absl::StatusOr<std::string> CognitoIssuer(const CognitoPool& pool) {
                       region, ".amazonaws.com/", pool.user_pool_id);
 }
 
+absl::StatusOr<ProviderEndpoints> CognitoHostedUiEndpoints(
+    absl::string_view domain, absl::string_view region) {
+  std::string origin;
+  while (absl::ConsumeSuffix(&domain, "/")) {
+  }
+  if (absl::StrContains(domain, "://")) {
+    origin = std::string(domain);
+  } else if (absl::StrContains(domain, '.')) {
+    origin = absl::StrCat("https://", domain);
+  } else if (IsRegion(region)) {
+    origin = absl::StrCat("https://", domain, ".auth.", region,
+                          ".amazoncognito.com");
+  } else {
+    return ConfigError(
+        "domain is a prefix, which needs the pool's region; give the full "
+        "host name");
+  }
+  absl::StatusOr<internal::UrlParts> parts = internal::ParseUrl(origin);
+  if (domain.empty() || !parts.ok() || parts->path.size() > 1) {
+    return ConfigError("domain is not a Cognito prefix, host or origin");
+  }
+  ProviderEndpoints endpoints;
+  endpoints.authorization_endpoint = absl::StrCat(origin, "/oauth2/authorize");
+  endpoints.token_endpoint = absl::StrCat(origin, "/oauth2/token");
+  endpoints.userinfo_endpoint = absl::StrCat(origin, "/oauth2/userInfo");
+  endpoints.revocation_endpoint = absl::StrCat(origin, "/oauth2/revoke");
+  endpoints.end_session_endpoint = absl::StrCat(origin, "/logout");
+  return endpoints;
+}
+
 absl::StatusOr<ProviderConfig> MakeCognitoProviderConfig(
     const CognitoPool& pool) {
   AUTHGATE_ASSIGN_OR_RETURN(std::string issuer, CognitoIssuer(pool));
@@ -195,6 +225,7 @@ absl::StatusOr<ProviderConfig> MakeCognitoProviderConfig(
 
   ProviderConfig config;
   config.name = pool.user_pool_id;
+  config.kind = ProviderKind::kCognito;
   config.issuer = issuer;
   config.use_discovery = false;
   // Cognito: ID and access tokens carry token_use; nothing else is a token.
@@ -203,30 +234,10 @@ absl::StatusOr<ProviderConfig> MakeCognitoProviderConfig(
       pool.jwks_uri.empty() ? absl::StrCat(issuer, "/.well-known/jwks.json")
                             : pool.jwks_uri;
   if (!pool.domain.empty()) {
-    std::string origin;
-    absl::string_view domain = pool.domain;
-    while (absl::ConsumeSuffix(&domain, "/")) {
-    }
-    if (absl::StrContains(domain, "://")) {
-      origin = std::string(domain);
-    } else if (absl::StrContains(domain, '.')) {
-      origin = absl::StrCat("https://", domain);
-    } else {
-      origin = absl::StrCat("https://", domain, ".auth.", region,
-                            ".amazoncognito.com");
-    }
-    absl::StatusOr<internal::UrlParts> parts = internal::ParseUrl(origin);
-    if (!parts.ok() || parts->path.size() > 1) {
-      return ConfigError("Cognito domain is not a prefix, host or origin");
-    }
-    config.endpoints.authorization_endpoint =
-        absl::StrCat(origin, "/oauth2/authorize");
-    config.endpoints.token_endpoint = absl::StrCat(origin, "/oauth2/token");
-    config.endpoints.userinfo_endpoint =
-        absl::StrCat(origin, "/oauth2/userInfo");
-    config.endpoints.revocation_endpoint =
-        absl::StrCat(origin, "/oauth2/revoke");
-    config.endpoints.end_session_endpoint = absl::StrCat(origin, "/logout");
+    AUTHGATE_ASSIGN_OR_RETURN(ProviderEndpoints hosted,
+                              CognitoHostedUiEndpoints(pool.domain, region));
+    hosted.jwks_uri = config.endpoints.jwks_uri;
+    config.endpoints = hosted;
     config.logout_style = LogoutStyle::kCognito;
   }
   return config;

@@ -576,5 +576,56 @@ TEST(AuthorizationResponseTest, MapsProviderErrorAndMissingCode) {
                        ErrorReason::kInvalidArgument));
 }
 
+// Verifies that a client made from a spec holds the ID tokens it receives to
+// the spec's rules: the OIDC kind's groups claim and a required claim.
+TEST_F(OAuthClientTest, ClientFromSpecAppliesTheSpecsTokenRules) {
+  absl::StatusOr<ProviderSpec> spec =
+      ParseProviderSpec({{"kind", "oidc"},
+                         {"issuer", kIssuer},
+                         {"client_id", kClientId},
+                         {"client_secret", kSecret},
+                         {"clients", {{{"client_id", "other-client"}}}},
+                         {"redirect_uri", kRedirect},
+                         {"required_claims", {{"tenant", "acme"}}},
+                         {"jwks", {{"background_refresh", false}}}},
+                        "p");
+  ASSERT_THAT(spec.status(), IsOk());
+  OAuthClient::Dependencies deps;
+  deps.fetcher = http_;
+  deps.clock = clock_;
+  absl::StatusOr<std::shared_ptr<OAuthClient>> client =
+      OAuthClient::Create(*spec, spec->clients[0], deps);
+  ASSERT_THAT(client.status(), IsOk());
+  EXPECT_EQ((*client)->policy().groups_claim, "groups");
+  EXPECT_EQ((*client)->policy().audiences.size(), 2u);
+
+  SetTokenAnswer({{"groups", {"eng"}}});
+  EXPECT_THAT(
+      (*client)->ExchangeCode({"code-1", "", "", ""}),
+      StatusIs(absl::StatusCode::kUnauthenticated, ErrorReason::kClaimMissing));
+  SetTokenAnswer({{"groups", {"eng"}}, {"tenant", "acme"}});
+  absl::StatusOr<TokenResponse> tokens =
+      (*client)->ExchangeCode({"code-2", "", "", ""});
+  ASSERT_THAT(tokens.status(), IsOk());
+  EXPECT_EQ(tokens->id_token_claims->groups(), std::vector<std::string>{"eng"});
+  // The other client's ID token is not this client's.
+  SetTokenAnswer({{"aud", "other-client"}, {"tenant", "acme"}});
+  EXPECT_THAT((*client)->ExchangeCode({"code-3", "", "", ""}),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       ErrorReason::kAudienceMismatch));
+}
+
+// A Cognito configuration keeps Cognito's audience rule without a spec.
+TEST_F(OAuthClientTest, CognitoConfigPolicyBindsAccessTokensByClientId) {
+  CognitoPool pool;
+  pool.user_pool_id = "eu-west-1_AbCdEf123";
+  ProviderConfig config = MakeCognitoProviderConfig(pool).value();
+  config.client_id = "web";
+  config.auth_method = ClientAuthMethod::kNone;
+  ProviderPolicy policy = MakeProviderPolicy(config, nullptr);
+  EXPECT_EQ(policy.audience_rule, AudienceRule::kCognitoTokenUse);
+  EXPECT_EQ(policy.groups_claim, "cognito:groups");
+}
+
 }  // namespace
 }  // namespace authgate

@@ -39,6 +39,7 @@
 #include "authgate/http_fetcher.h"
 #include "authgate/jwks_cache.h"
 #include "authgate/provider_config.h"
+#include "authgate/provider_spec.h"
 #include "authgate/token_response.h"
 #include "authgate/token_verifier.h"
 #include "authgate/verified_token.h"
@@ -112,6 +113,14 @@ class OAuthClient {
   // Production dependencies (libcurl fetcher, system clock).
   static absl::StatusOr<std::shared_ptr<OAuthClient>> Create(
       ProviderConfig config);
+  // The client `client` of the provider `spec` (MakeProviderConfig). ID
+  // tokens it receives are held to every rule of the spec (kind's audience
+  // rule and claim names, algorithms, lifetime, required claims), with this
+  // client as their audience; policy() accepts every client's tokens.
+  // Errors as Create(config).
+  static absl::StatusOr<std::shared_ptr<OAuthClient>> Create(
+      const ProviderSpec& spec, const OAuthClientSpec& client,
+      Dependencies dependencies);
 
   ~OAuthClient();
   OAuthClient(const OAuthClient&) = delete;
@@ -192,8 +201,9 @@ class OAuthClient {
   absl::StatusOr<VerifiedToken> Verify(absl::string_view token,
                                        const VerifyOptions& options = {}) const;
 
-  // A ProviderPolicy for a shared TokenVerifier: name, issuer(s), audiences
-  // = {client_id}, keys = this client's JwksCache, token_uses, clock_skew.
+  // A ProviderPolicy for a shared TokenVerifier, with keys = this client's
+  // JwksCache: MakeProviderPolicy(spec) when created from a spec, else
+  // MakeProviderPolicy(config).
   ProviderPolicy policy() const;
 
   const ProviderConfig& config() const { return config_; }
@@ -204,7 +214,11 @@ class OAuthClient {
   class Flights;
   OAuthClient(ProviderConfig config, ProviderMetadata metadata,
               Dependencies dependencies, std::shared_ptr<JwksCache> jwks,
-              std::unique_ptr<TokenVerifier> verifier);
+              std::unique_ptr<TokenVerifier> verifier, ProviderPolicy policy);
+  // `policy` (keys unset) holds the token rules; the client's own verifier
+  // narrows its audiences to config.client_id.
+  static absl::StatusOr<std::shared_ptr<OAuthClient>> CreateWithPolicy(
+      ProviderConfig config, Dependencies dependencies, ProviderPolicy policy);
 
   absl::StatusOr<TokenResponse> PostToken(
       std::vector<std::pair<std::string, std::string>> form,
@@ -219,6 +233,7 @@ class OAuthClient {
   Dependencies deps_;
   std::shared_ptr<JwksCache> jwks_;
   std::unique_ptr<TokenVerifier> verifier_;
+  ProviderPolicy policy_;
   std::unique_ptr<Flights> flights_;
 };
 
@@ -233,9 +248,11 @@ class OAuthClient {
 absl::StatusOr<std::string> CodeFromAuthorizationResponse(
     absl::string_view redirect_url, absl::string_view expected_state);
 
-// A ProviderPolicy built from configuration and any KeySource (e.g. a
-// JwksCache made for a jwks_uri alone): name, issuer + additional_issuers,
-// audiences {client_id}, token_uses, token_types, clock_skew.
+// A ProviderPolicy built from a client's configuration and any KeySource
+// (e.g. a JwksCache made for a jwks_uri alone): name, issuer +
+// additional_issuers, audiences {client_id}, the kind's audience rule and
+// claim names, token_uses, token_types, clock_skew. A spec says more: prefer
+// MakeProviderPolicy(spec).
 ProviderPolicy MakeProviderPolicy(const ProviderConfig& config,
                                   std::shared_ptr<KeySource> keys);
 

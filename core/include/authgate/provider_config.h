@@ -47,6 +47,9 @@ absl::string_view ClientAuthMethodName(ClientAuthMethod method);
 std::optional<ClientAuthMethod> ClientAuthMethodFromName(
     absl::string_view name);
 
+// What kind of provider: selects a KindProfile (provider_spec.h).
+enum class ProviderKind { kOidc, kCognito };
+
 // How BuildLogoutUrl() talks to the provider's logout endpoint.
 enum class LogoutStyle {
   // OIDC RP-Initiated Logout: end_session_endpoint with id_token_hint,
@@ -69,6 +72,7 @@ struct ProviderEndpoints {
 struct ProviderConfig {
   // A label for routing, logs and metrics, e.g. "cognito-prod".
   std::string name;
+  ProviderKind kind = ProviderKind::kOidc;
   // The issuer: the discovery base, and the exact "iss" trusted (no
   // normalisation; a trailing slash matters).
   std::string issuer;
@@ -156,10 +160,18 @@ absl::StatusOr<CognitoPool> CognitoPoolFromIssuer(absl::string_view issuer,
 // no trailing slash). Errors: config_invalid for a malformed pool id/region.
 absl::StatusOr<std::string> CognitoIssuer(const CognitoPool& pool);
 
+// The hosted-UI endpoints of a Cognito domain (a prefix, which needs the
+// region, a host name or an origin): /oauth2/authorize, /oauth2/token,
+// /oauth2/userInfo, /oauth2/revoke and /logout; jwks_uri left empty.
+// Errors: kInvalidArgument config_invalid starting "domain ".
+absl::StatusOr<ProviderEndpoints> CognitoHostedUiEndpoints(
+    absl::string_view domain, absl::string_view region);
+
 // A ProviderConfig for the pool: name = pool id, issuer, jwks_uri
 // ({issuer}/.well-known/jwks.json unless overridden), and with a domain the
 // hosted-UI endpoints /oauth2/authorize, /oauth2/token, /oauth2/userInfo,
-// /oauth2/revoke and /logout (logout_style kCognito); use_discovery false;
+// /oauth2/revoke and /logout (logout_style kCognito); kind kCognito;
+// use_discovery false;
 // token_uses {"id", "access"}. The caller fills client_id, client_secret,
 // redirect_uri and scopes. Errors: kInvalidArgument config_invalid.
 absl::StatusOr<ProviderConfig> MakeCognitoProviderConfig(
