@@ -15,6 +15,7 @@
 #include "grpc_service/status_conversion.h"
 
 #include "authgate/oauth_client.h"
+#include "authgate/provider_spec.h"
 #include "authgate/status.h"
 #include "authgate/unverified_token.h"
 #include "status_macros.h"
@@ -91,7 +92,7 @@ absl::Status AuthServiceImpl::Complete(
          {"reason",
           std::string(ErrorReasonName(GetErrorReason(result.status())))},
          {"message", std::string(result.status().message())},
-         {"token_fp", TokenFingerprint(StripBearer(request.token()))}});
+         {"token_fp", TokenFingerprint(request.token())}});
     return result.status();
   }
   FillPrincipal(*result, response->mutable_principal());
@@ -110,11 +111,10 @@ absl::Status AuthServiceImpl::Complete(
   // Hashing the token costs as much as the rest of a cached validation, so
   // the fingerprint is computed only for lines that are written.
   if (logger_->Enabled(LogLevel::kDebug)) {
-    logger_->Debug(
-        "token_validated",
-        {{"rpc", "ValidateToken"},
-         {"provider", result->provider_name()},
-         {"token_fp", TokenFingerprint(StripBearer(request.token()))}});
+    logger_->Debug("token_validated",
+                   {{"rpc", "ValidateToken"},
+                    {"provider", result->provider_name()},
+                    {"token_fp", TokenFingerprint(request.token())}});
   }
   return absl::OkStatus();
 }
@@ -125,22 +125,14 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ValidateToken(
     v1::ValidateTokenResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Time start = absl::Now();
-  absl::Status invalid =
-      StripBearer(request->token()).empty()
-          ? MissingField("token")
-          : registry_->CheckProviderName(request->provider());
-  if (!invalid.ok()) {
-    absl::Status status = std::move(invalid);
-    metrics_->RecordValidation(Metrics::Rpc::kValidateToken, status,
-                               absl::Now() - start);
-    reactor->Finish(ToGrpcStatus(status, context));
-    return reactor;
-  }
+  // The token goes to the core byte for byte: no trimming, no "Bearer "
+  // (only an Authorization header, in ext_authz, has a scheme). An empty
+  // token, an unknown provider name and every other verdict are the core's.
   VerifyOptions options = ToVerifyOptions(*request);
   {
     NonBlockingScope scope;
     absl::StatusOr<VerifiedToken> result =
-        registry_->verifier().Verify(StripBearer(request->token()), options);
+        registry_->verifier().Verify(request->token(), options);
     if (!scope.blocked()) {
       reactor->Finish(
           ToGrpcStatus(Complete(result, *request, start, response), context));
@@ -151,8 +143,8 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ValidateToken(
   FinishOnWorker(
       *pool_, *metrics_, context, reactor,
       [this, request, response, start, options = std::move(options)] {
-        absl::StatusOr<VerifiedToken> result = registry_->verifier().Verify(
-            StripBearer(request->token()), options);
+        absl::StatusOr<VerifiedToken> result =
+            registry_->verifier().Verify(request->token(), options);
         return Complete(result, *request, start, response);
       });
   return reactor;
@@ -194,8 +186,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ExchangeCode(
       context, reactor, "exchange_code",
       [this, request, response](std::string* provider) -> absl::Status {
         if (request->code().empty()) return MissingField("code");
-        AUTHGATE_ASSIGN_OR_RETURN(std::shared_ptr<OAuthClient> client,
-                                  registry_->Client(request->provider()));
+        AUTHGATE_ASSIGN_OR_RETURN(
+            std::shared_ptr<OAuthClient> client,
+            registry_->Client(request->provider(), request->client_id()));
         *provider = client->config().name;
         CodeExchangeRequest exchange;
         exchange.code = request->code();
@@ -225,8 +218,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::RefreshToken(
         if (request->refresh_token().empty()) {
           return MissingField("refresh_token");
         }
-        AUTHGATE_ASSIGN_OR_RETURN(std::shared_ptr<OAuthClient> client,
-                                  registry_->Client(request->provider()));
+        AUTHGATE_ASSIGN_OR_RETURN(
+            std::shared_ptr<OAuthClient> client,
+            registry_->Client(request->provider(), request->client_id()));
         *provider = client->config().name;
         AUTHGATE_ASSIGN_OR_RETURN(
             TokenResponse tokens,
@@ -246,8 +240,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::GetClientCredentialsToken(
   RunOAuthCall(
       context, reactor, "client_credentials",
       [this, request, response](std::string* provider) -> absl::Status {
-        AUTHGATE_ASSIGN_OR_RETURN(std::shared_ptr<OAuthClient> client,
-                                  registry_->Client(request->provider()));
+        AUTHGATE_ASSIGN_OR_RETURN(
+            std::shared_ptr<OAuthClient> client,
+            registry_->Client(request->provider(), request->client_id()));
         *provider = client->config().name;
         std::vector<std::string> scopes(request->scopes().begin(),
                                         request->scopes().end());
@@ -268,8 +263,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::GetUserInfo(
       [this, request, response](std::string* provider) -> absl::Status {
         std::string access_token(StripBearer(request->access_token()));
         if (access_token.empty()) return MissingField("access_token");
-        AUTHGATE_ASSIGN_OR_RETURN(std::shared_ptr<OAuthClient> client,
-                                  registry_->Client(request->provider()));
+        AUTHGATE_ASSIGN_OR_RETURN(
+            std::shared_ptr<OAuthClient> client,
+            registry_->Client(request->provider(), request->client_id()));
         *provider = client->config().name;
         AUTHGATE_ASSIGN_OR_RETURN(
             nlohmann::json claims,
@@ -292,8 +288,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::RevokeToken(
       context, reactor, "revoke",
       [this, request](std::string* provider) -> absl::Status {
         if (request->token().empty()) return MissingField("token");
-        AUTHGATE_ASSIGN_OR_RETURN(std::shared_ptr<OAuthClient> client,
-                                  registry_->Client(request->provider()));
+        AUTHGATE_ASSIGN_OR_RETURN(
+            std::shared_ptr<OAuthClient> client,
+            registry_->Client(request->provider(), request->client_id()));
         *provider = client->config().name;
         return client->Revoke(request->token(),
                               TokenTypeHintName(request->token_type_hint()));
@@ -308,8 +305,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::BuildAuthorizationUrl(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // No network: random values and string building, so it finishes inline.
   absl::Status status = [&]() -> absl::Status {
-    AUTHGATE_ASSIGN_OR_RETURN(std::shared_ptr<OAuthClient> client,
-                              registry_->Client(request->provider()));
+    AUTHGATE_ASSIGN_OR_RETURN(
+        std::shared_ptr<OAuthClient> client,
+        registry_->Client(request->provider(), request->client_id()));
     AuthorizationRequest auth;
     auth.scopes.assign(request->scopes().begin(), request->scopes().end());
     auth.redirect_uri = request->redirect_uri();
@@ -341,8 +339,9 @@ grpc::ServerUnaryReactor* AuthServiceImpl::BuildLogoutUrl(
     v1::BuildLogoutUrlResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status status = [&]() -> absl::Status {
-    AUTHGATE_ASSIGN_OR_RETURN(std::shared_ptr<OAuthClient> client,
-                              registry_->Client(request->provider()));
+    AUTHGATE_ASSIGN_OR_RETURN(
+        std::shared_ptr<OAuthClient> client,
+        registry_->Client(request->provider(), request->client_id()));
     LogoutRequest logout;
     logout.post_logout_redirect_uri = request->logout_uri();
     logout.id_token_hint = request->id_token_hint();
@@ -363,25 +362,29 @@ grpc::ServerUnaryReactor* AuthServiceImpl::GetProviderMetadata(
   absl::Status status = [&]() -> absl::Status {
     AUTHGATE_ASSIGN_OR_RETURN(ProviderSnapshot snapshot,
                               registry_->Snapshot(request->provider()));
-    const ProviderConfig& config = snapshot.settings->config;
-    response->set_name(config.name);
-    response->set_kind(snapshot.settings->kind);
-    response->add_issuers(config.issuer);
-    for (const std::string& issuer : config.additional_issuers) {
+    const ProviderSpec& spec = snapshot.settings->spec;
+    response->set_name(spec.name);
+    response->set_kind(std::string(spec.profile().name));
+    for (const std::string& issuer : spec.issuers)
       response->add_issuers(issuer);
+    if (!spec.clients.empty()) {
+      response->set_client_id(spec.clients.front().client_id);
     }
-    response->set_client_id(config.client_id);
-    response->set_ready(snapshot.client != nullptr);
-    if (snapshot.client != nullptr) {
-      const ProviderMetadata& m = snapshot.client->metadata();
+    for (const OAuthClientSpec& client : spec.clients) {
+      response->add_client_ids(client.client_id);
+    }
+    response->set_ready(snapshot.set_up);
+    if (snapshot.metadata.has_value()) {
+      const ProviderMetadata& m = *snapshot.metadata;
       response->set_jwks_uri(m.jwks_uri);
       response->set_authorization_endpoint(m.authorization_endpoint);
       response->set_token_endpoint(m.token_endpoint);
       response->set_userinfo_endpoint(m.userinfo_endpoint);
       response->set_revocation_endpoint(m.revocation_endpoint);
       response->set_end_session_endpoint(m.end_session_endpoint);
-      for (const auto& v : m.scopes_supported)
+      for (const auto& v : m.scopes_supported) {
         response->add_scopes_supported(v);
+      }
       for (const auto& v : m.grant_types_supported) {
         response->add_grant_types_supported(v);
       }
@@ -395,9 +398,10 @@ grpc::ServerUnaryReactor* AuthServiceImpl::GetProviderMetadata(
         response->add_token_endpoint_auth_methods_supported(v);
       }
     } else {
-      // Not set up yet: report what configuration alone says.
-      const ProviderEndpoints& e = config.endpoints;
-      response->set_jwks_uri(e.jwks_uri);
+      // Not set up yet (or static keys): what configuration alone says.
+      const ProviderEndpoints& e = spec.endpoints;
+      response->set_jwks_uri(spec.keys.jwks_uri.empty() ? e.jwks_uri
+                                                        : spec.keys.jwks_uri);
       response->set_authorization_endpoint(e.authorization_endpoint);
       response->set_token_endpoint(e.token_endpoint);
       response->set_userinfo_endpoint(e.userinfo_endpoint);

@@ -100,7 +100,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--timeout", type=float, default=5)
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="ValidateToken")
-    validate.add_argument("token", help='a JWT or "Bearer <jwt>"; "-" reads stdin')
+    validate.add_argument(
+        "token",
+        help='a JWT, or an Authorization header value "Bearer <jwt>" (the '
+        'scheme is removed here: the server takes the token byte for byte); '
+        '"-" reads stdin',
+    )
     validate.add_argument("--provider", default="")
     validate.add_argument("--token-use", action="append", default=[])
     validate.add_argument("--audience", action="append", default=[])
@@ -141,6 +146,8 @@ def main(argv: list[str]) -> int:
                 print(json_format.MessageToJson(response, indent=2))
                 return 0
             token = sys.stdin.read().strip() if args.token == "-" else args.token
+            if token[:7].lower() == "bearer ":
+                token = token[7:]
             response = stub.ValidateToken(
                 pb.ValidateTokenRequest(
                     token=token,

@@ -32,7 +32,10 @@ constexpr char kProviderExtension[] = "authgate-provider";
 constexpr char kTokenUsesExtension[] = "authgate-token-uses";
 constexpr char kAudiencesExtension[] = "authgate-audiences";
 constexpr char kScopesExtension[] = "authgate-scopes";
+constexpr char kScopeMatchExtension[] = "authgate-scope-match";
 constexpr char kGroupsExtension[] = "authgate-groups";
+constexpr char kGroupMatchExtension[] = "authgate-group-match";
+constexpr char kNonceExtension[] = "authgate-nonce";
 
 // The identity headers authgate sets on allowed requests. Every one of them
 // is either overwritten or removed, so a client cannot smuggle its own; any
@@ -92,8 +95,21 @@ std::vector<std::string> SplitList(absl::string_view text) {
   return absl::StrSplit(text, absl::ByAnyChar(", "), absl::SkipEmpty());
 }
 
-VerifyOptions OptionsFor(const ExtAuthzSettings& settings,
-                         const envoy_auth::AttributeContext& attributes) {
+absl::StatusOr<Match> ParseMatchExtension(absl::string_view name,
+                                          absl::string_view value) {
+  if (std::optional<Match> match = MatchFromName(value)) return *match;
+  // A route's configuration error, not the caller's token: answered 500.
+  return MakeError(
+      absl::StatusCode::kInvalidArgument, ErrorReason::kInvalidArgument,
+      absl::StrCat("context extension ", name, " must be \"all\" or \"any\""));
+}
+
+// The route's requirements: the configured defaults, each overridable by a
+// context extension, so a route can state every per-call rule ValidateToken
+// can.
+absl::StatusOr<VerifyOptions> OptionsFor(
+    const ExtAuthzSettings& settings,
+    const envoy_auth::AttributeContext& attributes) {
   VerifyOptions options;
   options.provider = settings.provider;
   options.token_uses = settings.token_uses;
@@ -115,8 +131,23 @@ VerifyOptions OptionsFor(const ExtAuthzSettings& settings,
   if (auto it = extensions.find(kScopesExtension); it != extensions.end()) {
     options.scopes = SplitList(it->second);
   }
+  if (auto it = extensions.find(kScopeMatchExtension); it != extensions.end()) {
+    absl::StatusOr<Match> match =
+        ParseMatchExtension(kScopeMatchExtension, it->second);
+    if (!match.ok()) return match.status();
+    options.scope_match = *match;
+  }
   if (auto it = extensions.find(kGroupsExtension); it != extensions.end()) {
     options.groups = SplitList(it->second);
+  }
+  if (auto it = extensions.find(kGroupMatchExtension); it != extensions.end()) {
+    absl::StatusOr<Match> match =
+        ParseMatchExtension(kGroupMatchExtension, it->second);
+    if (!match.ok()) return match.status();
+    options.group_match = *match;
+  }
+  if (auto it = extensions.find(kNonceExtension); it != extensions.end()) {
+    options.nonce = it->second;
   }
   return options;
 }
@@ -260,8 +291,10 @@ void ExtAuthzServiceImpl::Complete(const absl::StatusOr<VerifiedToken>& result,
   // Computed only for lines that are written: hashing the token costs as
   // much as the rest of a cached check.
   auto fingerprint = [&http] {
-    std::string token(StripBearer(FindAuthorization(http)));
-    return token.empty() ? std::string() : TokenFingerprint(token);
+    std::optional<absl::string_view> token =
+        BearerCredentials(FindAuthorization(http));
+    return !token.has_value() || token->empty() ? std::string()
+                                                : TokenFingerprint(*token);
   };
   if (result.ok()) {
     Allow(*result, http, settings_.forward_authorization, response);
@@ -292,27 +325,34 @@ grpc::ServerUnaryReactor* ExtAuthzServiceImpl::Check(
     envoy_auth::CheckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Time start = absl::Now();
-  VerifyOptions options = OptionsFor(settings_, request->attributes());
+  absl::StatusOr<VerifyOptions> route =
+      OptionsFor(settings_, request->attributes());
+  if (!route.ok()) {
+    Complete(route.status(), *request, VerifyOptions(), start, response);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  VerifyOptions options = *std::move(route);
   std::string authorization =
       FindAuthorization(request->attributes().request().http());
-  // A route naming an unknown provider is an Envoy configuration error:
-  // report it (500), do not blame the token.
-  if (absl::Status route = registry_->CheckProviderName(options.provider);
-      !route.ok()) {
-    Complete(route, *request, options, start, response);
+  std::optional<absl::string_view> token = BearerCredentials(authorization);
+  if (!token.has_value()) {
+    // A route naming an unknown provider is an Envoy configuration error:
+    // report it (500), do not blame the missing token.
+    absl::Status status = registry_->CheckProviderName(options.provider);
+    if (status.ok()) {
+      status = absl::UnauthenticatedError("no bearer token in the request");
+    }
+    Complete(status, *request, options, start, response);
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
-  if (!HasBearerScheme(authorization)) {
-    Complete(absl::UnauthenticatedError("no bearer token in the request"),
-             *request, options, start, response);
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
+  // A presented token is the core's to judge, unknown route provider
+  // included (invalid_argument, answered 500), exactly as ValidateToken.
   {
     NonBlockingScope scope;
     absl::StatusOr<VerifiedToken> result =
-        registry_->verifier().Verify(StripBearer(authorization), options);
+        registry_->verifier().Verify(*token, options);
     if (!scope.blocked()) {
       Complete(result, *request, options, start, response);
       reactor->Finish(grpc::Status::OK);
@@ -324,8 +364,8 @@ grpc::ServerUnaryReactor* ExtAuthzServiceImpl::Check(
       *pool_, *metrics_, context, reactor,
       [this, request, response, start, authorization = std::move(authorization),
        options = std::move(options)] {
-        absl::StatusOr<VerifiedToken> result =
-            registry_->verifier().Verify(StripBearer(authorization), options);
+        absl::StatusOr<VerifiedToken> result = registry_->verifier().Verify(
+            *BearerCredentials(authorization), options);
         Complete(result, *request, options, start, response);
         return absl::OkStatus();
       });

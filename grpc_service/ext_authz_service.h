@@ -2,7 +2,10 @@
 // (envoy.service.auth.v3.Authorization/Check), so Envoy or Istio can ask
 // authgate about each HTTP request directly.
 //
-// The bearer token comes from the request's Authorization header. Verdicts:
+// The bearer token comes from the request's Authorization header, read as
+// RFC 6750 section 2.1 writes it: "Bearer" (any case), one space, then the
+// token as is (BearerCredentials()); the token is then judged by the core
+// exactly as ValidateToken judges it. Verdicts:
 //   valid                 OK; the upstream request gets x-authgate-sub,
 //                         x-authgate-username, x-authgate-client-id,
 //                         x-authgate-token-use, x-authgate-scopes,
@@ -17,7 +20,8 @@
 //   provider unavailable  503
 // The Check RPC itself succeeds; the verdict is in CheckResponse.status.
 // Defaults come from ExtAuthzSettings; Envoy may override them per route
-// with context_extensions (see ExtAuthzSettings).
+// with context_extensions (see ExtAuthzSettings); a malformed extension
+// (e.g. authgate-scope-match "some") is a route error answered 500.
 //
 // Reactions never block, as in AuthServiceImpl. Thread-safe.
 //

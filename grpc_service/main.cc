@@ -1,7 +1,9 @@
 // authgate-server: the authgate gRPC token gateway.
 //
 // Start-up order: configuration is validated before anything binds (a bad
-// one prints one line naming the field and exits 2); then the metrics port,
+// one, a usage error included, prints one line naming the field and exits
+// 2); --check_config runs the same validation, verifier included, and
+// exits; then the metrics port,
 // then the gRPC server, which answers health NOT_SERVING until every
 // provider has keys. SIGTERM/SIGINT: health goes NOT_SERVING, new calls are
 // refused, in-flight calls get `shutdown_grace` to finish, and the process
@@ -34,8 +36,10 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
+#include "nlohmann/json.hpp"
 
 #include "authgate/http_fetcher.h"
+#include "authgate/provider_spec.h"
 #include "authgate/status.h"
 
 namespace authgate::service {
@@ -88,6 +92,36 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   return grpc::SslServerCredentials(options);
 }
 
+// The registry the server runs with, built the same way for --check_config:
+// the verifier's checks (one issuer claimed by two providers, static key
+// sets) are part of validating a configuration. No network I/O.
+absl::StatusOr<std::unique_ptr<ProviderRegistry>> BuildRegistry(
+    const ServerConfig& config, std::shared_ptr<Logger> logger) {
+  CurlOptions curl;
+  curl.ca_file = config.provider_ca_file;
+  for (const ProviderSettings& provider : config.providers) {
+    if (provider.spec.allow_insecure_http) curl.allow_insecure_http = true;
+  }
+  ProviderRegistry::Dependencies registry_deps;
+  registry_deps.fetcher =
+      std::make_shared<DeadlineBoundFetcher>(CreateCurlHttpFetcher(curl));
+  registry_deps.logger = std::move(logger);
+  return ProviderRegistry::Create(config, registry_deps);
+}
+
+// --check_config's report: the providers as the server reads them, without
+// secrets (DescribeProviderSpec).
+std::string DescribeConfig(const ServerConfig& config) {
+  nlohmann::json providers = nlohmann::json::array();
+  for (const ProviderSettings& provider : config.providers) {
+    nlohmann::json described = DescribeProviderSpec(provider.spec);
+    described["origin"] = provider.origin;
+    providers.push_back(std::move(described));
+  }
+  nlohmann::json report = {{"providers", std::move(providers)}};
+  return report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 int Run(int argc, char** argv) {
   // Block the shutdown signals before any thread exists: every thread
   // inherits the mask, and only sigwait() below receives them.
@@ -112,30 +146,29 @@ int Run(int argc, char** argv) {
     std::fputs(ServerUsage().c_str(), stdout);
     return 0;
   }
-  if (config->check_only) {
-    std::printf("configuration ok: %zu provider(s)\n",
-                config->providers.size());
+  if (config->version) {
+    std::printf("%s\n", ServerVersion().c_str());
     return 0;
   }
   auto logger = std::make_shared<Logger>(config->log_level);
-  for (const char* event : {"token_rejected", "request_denied"}) {
-    logger->LimitRate(event, static_cast<double>(config->rejection_log_rate));
-  }
-
-  CurlOptions curl;
-  curl.ca_file = config->provider_ca_file;
-  for (const ProviderSettings& provider : config->providers) {
-    if (provider.config.allow_insecure_http) curl.allow_insecure_http = true;
-  }
-  ProviderRegistry::Dependencies registry_deps;
-  registry_deps.fetcher =
-      std::make_shared<DeadlineBoundFetcher>(CreateCurlHttpFetcher(curl));
-  registry_deps.logger = logger;
   absl::StatusOr<std::unique_ptr<ProviderRegistry>> created =
-      ProviderRegistry::Create(*config, registry_deps);
+      BuildRegistry(*config, logger);
   if (!created.ok()) {
     return Fail(kExitConfigError, absl::StrCat("invalid configuration: ",
                                                created.status().message()));
+  }
+  if (config->check_only) {
+    // The start path below reads the TLS files too; refuse what it refuses.
+    if (absl::Status tls = MakeCredentials(config->tls).status(); !tls.ok()) {
+      return Fail(kExitConfigError,
+                  absl::StrCat("invalid configuration: ", tls.message()));
+    }
+    std::printf("configuration ok: %zu provider(s)\n%s\n",
+                config->providers.size(), DescribeConfig(*config).c_str());
+    return 0;
+  }
+  for (const char* event : {"token_rejected", "request_denied"}) {
+    logger->LimitRate(event, static_cast<double>(config->rejection_log_rate));
   }
   std::shared_ptr<ProviderRegistry> registry = *std::move(created);
   auto pool = std::make_shared<WorkerPool>(config->worker_threads,
@@ -217,7 +250,7 @@ int Run(int argc, char** argv) {
   });
   std::vector<std::string> provider_names;
   for (const ProviderSettings& provider : config->providers) {
-    provider_names.push_back(provider.config.name);
+    provider_names.push_back(provider.spec.name);
   }
   logger->Info("server_started", {{"listen", config->listen},
                                   {"port", tcp_port},

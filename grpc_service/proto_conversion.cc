@@ -267,17 +267,20 @@ bool JsonTextToStruct(absl::string_view json, google::protobuf::Struct* out) {
   return true;
 }
 
-bool HasBearerScheme(absl::string_view value) {
-  value = absl::StripLeadingAsciiWhitespace(value);
-  return value.size() > 7 && absl::StartsWithIgnoreCase(value, "bearer") &&
-         absl::ascii_isspace(static_cast<unsigned char>(value[6]));
+std::optional<absl::string_view> BearerCredentials(absl::string_view header) {
+  // RFC 6750 section 2.1: credentials = "Bearer" 1*SP b64token. One space is
+  // what every client sends; anything after it is the token, verbatim.
+  constexpr absl::string_view kScheme = "bearer ";
+  if (!absl::StartsWithIgnoreCase(header, kScheme)) return std::nullopt;
+  return header.substr(kScheme.size());
 }
 
 absl::string_view StripBearer(absl::string_view value) {
   value = absl::StripAsciiWhitespace(value);
   // "Bearer" alone is a scheme with no credentials: no token at all.
   if (absl::EqualsIgnoreCase(value, "bearer")) return {};
-  if (HasBearerScheme(value)) {
+  if (value.size() > 7 && absl::StartsWithIgnoreCase(value, "bearer") &&
+      absl::ascii_isspace(static_cast<unsigned char>(value[6]))) {
     value = absl::StripLeadingAsciiWhitespace(value.substr(6));
   }
   return value;

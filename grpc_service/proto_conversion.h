@@ -21,14 +21,18 @@
 
 namespace authgate::service {
 
-// The token in `value`: an Authorization header value "Bearer <jwt>" (scheme
-// matched case-insensitively, RFC 7235 section 2.1) or a bare token;
-// surrounding whitespace dropped. Any other scheme is returned unchanged and
-// then fails verification as malformed.
-absl::string_view StripBearer(absl::string_view value);
+// The credentials of an Authorization header value in the Bearer scheme
+// (RFC 6750 section 2.1: "Bearer" matched case-insensitively, RFC 7235
+// section 2.1), then exactly one space, then the token as is: nothing is
+// trimmed, so "Bearer  <jwt>" or "Bearer <jwt> " hands the core a token it
+// calls malformed. nullopt when the value is not in the Bearer scheme (no
+// bearer token at all, e.g. "Basic ..." or a lone "Bearer").
+std::optional<absl::string_view> BearerCredentials(absl::string_view header);
 
-// True when `value` is "Bearer <something>" (case-insensitive scheme).
-bool HasBearerScheme(absl::string_view value);
+// For GetUserInfo's access_token, which is only forwarded to the provider:
+// "Bearer <jwt>" (scheme matched case-insensitively) or a bare token, with
+// surrounding whitespace dropped. Token verification never uses this.
+absl::string_view StripBearer(absl::string_view value);
 
 // Per-call requirements of a ValidateToken request.
 VerifyOptions ToVerifyOptions(const v1::ValidateTokenRequest& request);

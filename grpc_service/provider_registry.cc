@@ -7,16 +7,27 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
+#include "authgate/provider_spec.h"
 #include "authgate/status.h"
+#include "status_macros.h"
 
 namespace authgate::service {
 
 struct ProviderRegistry::Slot {
   ProviderSettings settings;
-  std::shared_ptr<DeferredKeySource> keys;
+  // The verifier's keys: a DeferredKeySource for live keys (attached once
+  // set up), the static set otherwise. Exactly one is set.
+  std::shared_ptr<DeferredKeySource> deferred;
+  std::shared_ptr<KeySource> static_keys;
 
   mutable absl::Mutex mu;
-  std::shared_ptr<OAuthClient> client ABSL_GUARDED_BY(mu);
+  bool set_up ABSL_GUARDED_BY(mu) = false;
+  ProviderMetadata metadata ABSL_GUARDED_BY(mu);
+  // The verifier's live cache: the first client's, or the provider's own
+  // when it has no client.
+  std::shared_ptr<JwksCache> jwks ABSL_GUARDED_BY(mu);
+  // One per settings.spec.clients entry, in order.
+  std::vector<std::shared_ptr<OAuthClient>> clients ABSL_GUARDED_BY(mu);
   // Why the last set-up or key fetch failed; OK otherwise.
   absl::Status last_error ABSL_GUARDED_BY(mu);
 
@@ -25,13 +36,20 @@ struct ProviderRegistry::Slot {
   absl::Duration backoff;
   bool was_ready = false;
 
-  std::shared_ptr<OAuthClient> GetClient() const {
+  const std::string& name() const { return settings.spec.name; }
+  bool is_static() const { return static_keys != nullptr; }
+  bool IsSetUp() const {
     absl::MutexLock lock(&mu);
-    return client;
+    return set_up;
+  }
+  std::shared_ptr<JwksCache> GetJwks() const {
+    absl::MutexLock lock(&mu);
+    return jwks;
   }
   bool Ready() const {
-    std::shared_ptr<OAuthClient> c = GetClient();
-    return c != nullptr && c->jwks()->ready();
+    if (is_static()) return static_keys->Current() != nullptr;
+    std::shared_ptr<JwksCache> cache = GetJwks();
+    return cache != nullptr && cache->ready();
   }
 };
 
@@ -84,16 +102,28 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
   VerifierOptions options;
   options.cache_max_entries = config.cache_max_entries;
   options.cache_max_bytes = config.cache_max_bytes;
+  options.max_token_bytes = config.max_token_bytes;
   for (const ProviderSettings& settings : config.providers) {
     auto slot = std::make_unique<Slot>();
     slot->settings = settings;
-    slot->keys = std::make_shared<DeferredKeySource>(settings.config.name);
     slot->backoff = config.provider_retry_initial;
-    ProviderPolicy policy = MakeProviderPolicy(settings.config, slot->keys);
-    for (const std::string& audience : settings.extra_audiences) {
-      policy.audiences.push_back(audience);
+    std::shared_ptr<KeySource> keys;
+    if (settings.spec.keys.is_static()) {
+      absl::StatusOr<std::shared_ptr<KeySource>> loaded =
+          MakeStaticKeys(settings.spec);
+      if (!loaded.ok()) {
+        return MakeError(loaded.status().code(),
+                         GetErrorReason(loaded.status()),
+                         absl::StrCat("provider ", settings.spec.name, ": ",
+                                      loaded.status().message()));
+      }
+      slot->static_keys = *std::move(loaded);
+      keys = slot->static_keys;
+    } else {
+      slot->deferred = std::make_shared<DeferredKeySource>(settings.spec.name);
+      keys = slot->deferred;
     }
-    options.providers.push_back(std::move(policy));
+    options.providers.push_back(MakeProviderPolicy(settings.spec, keys));
     registry->slots_.push_back(std::move(slot));
   }
   TokenVerifier::Dependencies verifier_deps;
@@ -140,11 +170,77 @@ void ProviderRegistry::Run(std::function<void(bool)> on_ready_change) {
   }
 }
 
+absl::Status ProviderRegistry::SetUp(Slot& slot) {
+  const ProviderSpec& spec = slot.settings.spec;
+  ProviderMetadata metadata;
+  // Blocks for discovery; the supervisor is the one thread that may wait on
+  // the network here. Done once per provider, whatever its client count.
+  if (spec.use_discovery) {
+    AUTHGATE_ASSIGN_OR_RETURN(
+        metadata, FetchProviderMetadata(*deps_.fetcher, spec.issuers.front(),
+                                        spec.http_timeout));
+  } else {
+    metadata.issuer = spec.issuers.front();
+  }
+  ProviderEndpoints overrides = spec.endpoints;
+  if (!spec.keys.jwks_uri.empty()) overrides.jwks_uri = spec.keys.jwks_uri;
+  ApplyEndpointOverrides(overrides, metadata);
+  if (metadata.jwks_uri.empty()) {
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorReason::kConfigInvalid, "provider has no jwks_uri");
+  }
+  // The clients get the endpoints just found, so none repeats discovery.
+  ProviderEndpoints endpoints;
+  endpoints.authorization_endpoint = metadata.authorization_endpoint;
+  endpoints.token_endpoint = metadata.token_endpoint;
+  endpoints.userinfo_endpoint = metadata.userinfo_endpoint;
+  endpoints.revocation_endpoint = metadata.revocation_endpoint;
+  endpoints.end_session_endpoint = metadata.end_session_endpoint;
+  endpoints.jwks_uri = metadata.jwks_uri;
+  OAuthClient::Dependencies client_deps;
+  client_deps.fetcher = deps_.fetcher;
+  client_deps.clock = deps_.clock;
+  std::vector<std::shared_ptr<OAuthClient>> clients;
+  for (const OAuthClientSpec& client : spec.clients) {
+    AUTHGATE_ASSIGN_OR_RETURN(ProviderConfig config,
+                              MakeProviderConfig(spec, client));
+    config.use_discovery = false;
+    config.endpoints = endpoints;
+    AUTHGATE_ASSIGN_OR_RETURN(std::shared_ptr<OAuthClient> made,
+                              OAuthClient::Create(config, client_deps));
+    clients.push_back(std::move(made));
+  }
+  std::shared_ptr<JwksCache> jwks;
+  if (!clients.empty()) {
+    jwks = clients.front()->jwks();
+  } else {
+    JwksCache::Dependencies jwks_deps;
+    jwks_deps.fetcher = deps_.fetcher;
+    jwks_deps.clock = deps_.clock;
+    AUTHGATE_ASSIGN_OR_RETURN(
+        jwks, JwksCache::Create(metadata.jwks_uri, spec.keys.cache, jwks_deps));
+  }
+  {
+    absl::MutexLock lock(&slot.mu);
+    slot.metadata = metadata;
+    slot.clients = std::move(clients);
+    slot.jwks = jwks;
+    slot.set_up = true;
+  }
+  slot.deferred->Attach(jwks);
+  deps_.logger->Info("provider_set_up",
+                     {{"provider", spec.name},
+                      {"kind", std::string(spec.profile().name)},
+                      {"clients", spec.clients.size()},
+                      {"jwks_uri", metadata.jwks_uri}});
+  return absl::OkStatus();
+}
+
 absl::Time ProviderRegistry::SuperviseOnce() {
   absl::Time next = absl::InfiniteFuture();
   for (const std::unique_ptr<Slot>& slot_ptr : slots_) {
     Slot& slot = *slot_ptr;
-    const std::string& name = slot.settings.config.name;
+    const std::string& name = slot.name();
     auto fail = [&](absl::string_view event, const absl::Status& status) {
       {
         absl::MutexLock lock(&slot.mu);
@@ -166,51 +262,39 @@ absl::Time ProviderRegistry::SuperviseOnce() {
       slot.next_attempt = absl::InfinitePast();
     };
 
-    std::shared_ptr<OAuthClient> client = slot.GetClient();
-    if (client == nullptr && absl::Now() >= slot.next_attempt) {
-      OAuthClient::Dependencies client_deps;
-      client_deps.fetcher = deps_.fetcher;
-      client_deps.clock = deps_.clock;
-      // Blocks for discovery (OIDC); the supervisor is the one thread that
-      // may wait on the network here.
-      absl::StatusOr<std::shared_ptr<OAuthClient>> created =
-          OAuthClient::Create(slot.settings.config, client_deps);
-      if (!created.ok()) {
-        fail("provider_setup_failed", created.status());
-      } else {
-        client = *std::move(created);
-        {
-          absl::MutexLock lock(&slot.mu);
-          slot.client = client;
+    if (!slot.is_static()) {
+      if (!slot.IsSetUp() && absl::Now() >= slot.next_attempt) {
+        absl::Status set_up = SetUp(slot);
+        if (!set_up.ok()) {
+          fail("provider_setup_failed", set_up);
+        } else {
+          succeed();
         }
-        slot.keys->Attach(client->jwks());
-        succeed();
-        deps_.logger->Info("provider_set_up",
-                           {{"provider", name},
-                            {"kind", slot.settings.kind},
-                            {"jwks_uri", client->metadata().jwks_uri}});
       }
-    }
-    if (client != nullptr && !client->jwks()->ready() &&
-        absl::Now() >= slot.next_attempt) {
-      absl::Status warm = client->WarmUp();
-      if (!warm.ok()) {
-        fail("jwks_fetch_failed", warm);
-      } else {
-        succeed();
-        std::shared_ptr<const JwkSet> keys = client->jwks()->Current();
-        std::vector<std::string> kids;
-        if (keys != nullptr) {
-          for (const auto& key : keys->keys()) kids.push_back(key->key_id());
+      std::shared_ptr<JwksCache> jwks = slot.GetJwks();
+      if (jwks != nullptr && !jwks->ready() &&
+          absl::Now() >= slot.next_attempt) {
+        absl::Status warm = jwks->WarmUp();
+        if (!warm.ok()) {
+          fail("jwks_fetch_failed", warm);
+        } else {
+          succeed();
+          std::shared_ptr<const JwkSet> keys = jwks->Current();
+          std::vector<std::string> kids;
+          if (keys != nullptr) {
+            for (const auto& key : keys->keys()) kids.push_back(key->key_id());
+          }
+          deps_.logger->Info("keys_loaded",
+                             {{"provider", name}, {"kids", kids}});
         }
-        deps_.logger->Info("keys_loaded", {{"provider", name}, {"kids", kids}});
       }
     }
     bool ready = slot.Ready();
     if (ready != slot.was_ready) {
       slot.was_ready = ready;
-      deps_.logger->Info(ready ? "provider_ready" : "provider_not_ready",
-                         {{"provider", name}});
+      deps_.logger->Info(
+          ready ? "provider_ready" : "provider_not_ready",
+          {{"provider", name}, {"keys", slot.is_static() ? "static" : "live"}});
     }
     if (!ready) next = std::min(next, slot.next_attempt);
   }
@@ -233,7 +317,7 @@ absl::StatusOr<const ProviderRegistry::Slot*> ProviderRegistry::FindSlot(
                      "provider is required: several providers are configured");
   }
   for (const std::unique_ptr<Slot>& slot : slots_) {
-    if (slot->settings.config.name == name) return slot.get();
+    if (slot->name() == name) return slot.get();
   }
   // Provider names are configuration, not secrets; echo a bounded prefix.
   return MakeError(
@@ -247,33 +331,62 @@ absl::Status ProviderRegistry::CheckProviderName(absl::string_view name) const {
 }
 
 absl::StatusOr<std::shared_ptr<OAuthClient>> ProviderRegistry::Client(
-    absl::string_view name) const {
-  absl::StatusOr<const Slot*> slot = FindSlot(name);
-  if (!slot.ok()) return slot.status();
-  std::shared_ptr<OAuthClient> client = (*slot)->GetClient();
-  if (client == nullptr) {
+    absl::string_view name, absl::string_view client_id) const {
+  AUTHGATE_ASSIGN_OR_RETURN(const Slot* slot, FindSlot(name));
+  const ProviderSpec& spec = slot->settings.spec;
+  if (slot->is_static()) {
+    // An OAuthClient verifies the ID tokens it receives with live keys.
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorReason::kConfigInvalid,
+                     absl::StrCat("provider ", spec.name,
+                                  " has static keys: OAuth flows need live "
+                                  "keys"));
+  }
+  if (spec.clients.empty()) {
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorReason::kConfigInvalid,
+                     absl::StrCat("provider ", spec.name,
+                                  " has no OAuth client (set client_id)"));
+  }
+  const OAuthClientSpec* wanted = spec.FindClient(client_id);
+  if (wanted == nullptr) {
+    // Client ids are public identifiers; echo a bounded prefix.
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorReason::kInvalidArgument,
+                     absl::StrCat("provider ", spec.name, " has no client \"",
+                                  client_id.substr(0, 64), "\""));
+  }
+  size_t index = static_cast<size_t>(wanted - spec.clients.data());
+  absl::MutexLock lock(&slot->mu);
+  if (!slot->set_up || index >= slot->clients.size()) {
     return MakeError(absl::StatusCode::kUnavailable,
                      ErrorReason::kProviderUnavailable,
-                     absl::StrCat("provider ", (*slot)->settings.config.name,
+                     absl::StrCat("provider ", spec.name,
                                   " is not set up yet (discovery pending)"));
   }
-  return client;
+  return slot->clients[index];
 }
 
 absl::StatusOr<ProviderSnapshot> ProviderRegistry::Snapshot(
     absl::string_view name) const {
-  absl::StatusOr<const Slot*> found = FindSlot(name);
-  if (!found.ok()) return found.status();
-  const Slot& slot = **found;
+  AUTHGATE_ASSIGN_OR_RETURN(const Slot* found, FindSlot(name));
+  const Slot& slot = *found;
   ProviderSnapshot snapshot;
   snapshot.settings = &slot.settings;
+  if (slot.is_static()) {
+    snapshot.set_up = true;
+    snapshot.keys = slot.static_keys->Current();
+    return snapshot;
+  }
+  std::shared_ptr<JwksCache> jwks;
   {
     absl::MutexLock lock(&slot.mu);
-    snapshot.client = slot.client;
+    snapshot.set_up = slot.set_up;
+    if (slot.set_up) snapshot.metadata = slot.metadata;
     snapshot.last_key_error = slot.last_error;
+    jwks = slot.jwks;
   }
-  if (snapshot.client != nullptr) {
-    const std::shared_ptr<JwksCache>& jwks = snapshot.client->jwks();
+  if (jwks != nullptr) {
     snapshot.keys = jwks->Current();
     snapshot.jwks_stats = jwks->stats();
     absl::Status fetch = jwks->last_error();
@@ -320,17 +433,17 @@ std::vector<prometheus::MetricFamily> ProviderRegistry::CollectMetrics() const {
              MetricType::Gauge);
   for (const std::unique_ptr<Slot>& slot : slots_) {
     std::vector<prometheus::ClientMetric::Label> labels = {
-        {"provider", slot->settings.config.name}};
+        {"provider", slot->name()}};
     ready.metric.push_back(Sample(slot->Ready() ? 1 : 0, false, labels));
-    std::shared_ptr<OAuthClient> client = slot->GetClient();
     JwksCacheStats jwks;
-    size_t keys = 0;
-    if (client != nullptr) {
-      jwks = client->jwks()->stats();
-      if (auto set = client->jwks()->Current(); set != nullptr) {
-        keys = set->keys().size();
-      }
+    std::shared_ptr<const JwkSet> set;
+    if (slot->is_static()) {
+      set = slot->static_keys->Current();
+    } else if (std::shared_ptr<JwksCache> cache = slot->GetJwks()) {
+      jwks = cache->stats();
+      set = cache->Current();
     }
+    size_t keys = set != nullptr ? set->keys().size() : 0;
     fetches.metric.push_back(
         Sample(static_cast<double>(jwks.fetches), true, labels));
     failures.metric.push_back(

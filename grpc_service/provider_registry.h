@@ -1,21 +1,29 @@
 // ProviderRegistry: the server's configured identity providers, their OAuth
-// clients and live key sets, and the one TokenVerifier shared by every RPC.
+// clients and key sets, and the one TokenVerifier shared by every RPC.
 //
-// The verifier is built once, at start, from configuration alone (issuers,
-// audiences, token uses), with a DeferredKeySource per provider. A supervisor
-// thread then sets each provider up (discovery for OIDC, the first JWKS
-// fetch for every kind) and retries with exponential back-off while the
-// provider is down, so the server starts and answers NOT_SERVING instead of
-// exiting when a provider is unreachable at boot. It reports readiness
-// changes (every provider has keys) to a callback that drives the health
-// service.
+// Each provider is built from its ProviderSpec alone: the verifier's policy
+// is MakeProviderPolicy(spec, keys), and each entry of spec.clients becomes
+// one OAuthClient (MakeProviderConfig(spec, client)). The verifier is built
+// once, at start, with no network I/O:
+//   - static keys (jwks_file, jwks_inline): MakeStaticKeys(spec); the
+//     provider is ready at once, never fetches and has no OAuth client;
+//   - live keys: a DeferredKeySource. A supervisor thread then sets the
+//     provider up (one discovery when the spec asks for it, the OAuth
+//     clients, the first JWKS fetch) and retries with exponential back-off
+//     while the provider is down, so the server starts and answers
+//     NOT_SERVING instead of exiting when a provider is unreachable at boot.
+//     The verifier and the first client share one JwksCache; further clients
+//     own theirs (fetched when they first verify an ID token).
+// It reports readiness changes (every provider has keys) to a callback that
+// drives the health service.
 //
 // Thread-safe.
 //
 //   auto registry = ProviderRegistry::Create(config, deps).value();
 //   registry->Start([&](bool ready) { health->SetServingStatus(ready); });
 //   registry->verifier().Verify(token, options);
-//   absl::StatusOr<std::shared_ptr<OAuthClient>> client = registry->Client("");
+//   absl::StatusOr<std::shared_ptr<OAuthClient>> client =
+//       registry->Client("cognito", /*client_id=*/"");
 //   registry->Stop();
 #ifndef AUTHGATE_GRPC_SERVICE_PROVIDER_REGISTRY_H_
 #define AUTHGATE_GRPC_SERVICE_PROVIDER_REGISTRY_H_
@@ -39,6 +47,7 @@
 #include "prometheus/metric_family.h"
 
 #include "authgate/clock.h"
+#include "authgate/discovery.h"
 #include "authgate/http_fetcher.h"
 #include "authgate/jwks_cache.h"
 #include "authgate/oauth_client.h"
@@ -49,8 +58,12 @@ namespace authgate::service {
 // What GetProviderMetadata reports about one provider.
 struct ProviderSnapshot {
   const ProviderSettings* settings = nullptr;
-  // Null until discovery succeeded (OIDC) or always set (Cognito).
-  std::shared_ptr<OAuthClient> client;
+  // True once the provider is set up (discovery done, clients built); always
+  // for static keys.
+  bool set_up = false;
+  // Discovered (or derived) metadata with the spec's endpoint overrides;
+  // nullopt until set up and for static keys.
+  std::optional<ProviderMetadata> metadata;
   std::shared_ptr<const JwkSet> keys;
   std::optional<JwksCacheStats> jwks_stats;
   absl::Status last_key_error;
@@ -66,8 +79,9 @@ class ProviderRegistry {
     std::shared_ptr<Logger> logger;
   };
 
-  // Builds the verifier. No network I/O. Errors: the verifier's
-  // config_invalid (e.g. two providers trusting the same issuer).
+  // Builds the verifier (static key sets are read here). No network I/O.
+  // Errors: the verifier's config_invalid (e.g. "provider b: issuer X is
+  // claimed by two providers"), MakeStaticKeys' config_invalid.
   static absl::StatusOr<std::unique_ptr<ProviderRegistry>> Create(
       const ServerConfig& config, Dependencies dependencies);
 
@@ -83,15 +97,18 @@ class ProviderRegistry {
 
   const TokenVerifier& verifier() const { return *verifier_; }
 
-  // The OAuth client of provider `name`; empty `name` means the only
-  // provider. Errors: kInvalidArgument invalid_argument for an unknown name,
-  // or an empty one when several providers are configured;
-  // kUnavailable provider_unavailable while the provider is not set up.
+  // The OAuth client `client_id` of provider `name`; empty `name` means the
+  // only provider, empty `client_id` the provider's first client. Errors:
+  // kInvalidArgument invalid_argument for an unknown name (or an empty one
+  // when several providers are configured) or an unknown client_id;
+  // kFailedPrecondition config_invalid for a provider with static keys or
+  // without clients; kUnavailable provider_unavailable while the provider is
+  // not set up.
   absl::StatusOr<std::shared_ptr<OAuthClient>> Client(
-      absl::string_view name) const;
+      absl::string_view name, absl::string_view client_id) const;
 
-  // Errors as Client(), except that a provider not yet set up is reported
-  // (client null) rather than failed.
+  // Errors: those of Client() about the name; a provider not yet set up is
+  // reported (set_up false) rather than failed.
   absl::StatusOr<ProviderSnapshot> Snapshot(absl::string_view name) const;
 
   // OK when `name` is empty or names a configured provider; otherwise
@@ -112,6 +129,9 @@ class ProviderRegistry {
   absl::StatusOr<const Slot*> FindSlot(absl::string_view name) const;
   // One pass over the providers; returns when the next pass is due.
   absl::Time SuperviseOnce();
+  // Discovery, the OAuth clients and the verification JwksCache of a live
+  // provider. May block on the network (supervisor thread only).
+  absl::Status SetUp(Slot& slot);
   void Run(std::function<void(bool)> on_ready_change);
 
   Dependencies deps_;

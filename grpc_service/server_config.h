@@ -2,23 +2,29 @@
 // config file, the environment and command-line flags (later sources win:
 // file < environment < flags).
 //
+// This file reads only what belongs to the server (listeners, TLS, threads,
+// logs, the shared verifier's limits, ext_authz defaults). A provider is the
+// core's one description, ProviderSpec: each `providers[i]` object of the file
+// is read by ParseProviderSpec(), and the COGNITO_* / AUTH_COGNITO_* variables
+// by ProviderJsonFromEnvironment(), so the server adds no provider key,
+// default or rule of its own.
+//
 // The file is JSON (comments allowed, see examples/authgate.jsonc and
 // docs/grpc.md); JSON because nlohmann_json is already a dependency and the
 // schema is small, so YAML would add a library for no gain. Unknown keys are
 // errors, so a typo cannot silently disable a check.
 //
-// Environment (the variables the seed apps use for one Cognito pool):
+// Environment:
 //   AUTHGATE_CONFIG                 config file path (when --config is absent)
-//   COGNITO_ISSUER                  defines/overrides the provider "cognito"
-//   COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET, COGNITO_DOMAIN,
-//   COGNITO_REDIRECT_URI            its client settings
-//   AUTHGATE_JWKS_URI               JWKS URL override (emulators such as moto)
-//   AUTHGATE_PROVIDER_NAME          name of that provider (default "cognito")
+//   COGNITO_* / AUTH_COGNITO_*      one Cognito pool
+//   (ProviderJsonFromEnvironment
+//                                   lists them); it overrides the file's
+//                                   provider of the same name key by key
 //   AUTHGATE_LISTEN, AUTHGATE_UNIX_SOCKET, AUTHGATE_METRICS_LISTEN,
 //   AUTHGATE_LOG_LEVEL              server settings
-// Every variable above also has a NAME_FILE form that reads the value from a
-// file (trailing newline dropped), for secrets mounted as files; setting both
-// forms is an error.
+// Every variable above except AUTHGATE_CONFIG also has a NAME_FILE form that
+// reads the value from a file (trailing newline dropped), for secrets mounted
+// as files; setting both forms is an error.
 //
 // Any error is one line naming the offending field, flag or variable, and
 // never contains a secret's value.
@@ -30,7 +36,6 @@
 #define AUTHGATE_GRPC_SERVICE_SERVER_CONFIG_H_
 
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,7 +45,7 @@
 #include "absl/time/time.h"
 #include "grpc_service/logger.h"
 
-#include "authgate/provider_config.h"
+#include "authgate/provider_spec.h"
 #include "authgate/token_verifier.h"
 
 namespace authgate::service {
@@ -56,10 +61,12 @@ struct TlsSettings {
   bool enabled() const { return !cert_file.empty(); }
 };
 
-// Defaults of the ext_authz Check service. Envoy can override the first
-// five per route through context_extensions ("authgate-provider",
-// "authgate-token-uses", "authgate-audiences", "authgate-scopes",
-// "authgate-groups"; lists comma- or space-separated).
+// Defaults of the ext_authz Check service. Envoy can override each per route
+// through context_extensions ("authgate-provider", "authgate-token-uses",
+// "authgate-audiences", "authgate-scopes", "authgate-scope-match",
+// "authgate-groups", "authgate-group-match"; lists comma- or
+// space-separated; matches "all" or "any"), and require a nonce with
+// "authgate-nonce".
 struct ExtAuthzSettings {
   std::string provider;
   std::vector<std::string> token_uses;
@@ -77,14 +84,10 @@ struct ExtAuthzSettings {
 
 // One configured identity provider.
 struct ProviderSettings {
-  // "cognito" (user pool; endpoints derived from issuer and domain) or
-  // "oidc" (endpoints from discovery).
-  std::string kind;
-  ProviderConfig config;
-  // Accepted "aud" / "client_id" values besides config.client_id.
-  std::vector<std::string> extra_audiences;
-  // Where it was defined, for messages: "providers[0]" or
-  // "environment (COGNITO_*)".
+  // The core's description, as ParseProviderSpec() read it.
+  ProviderSpec spec;
+  // Where it was defined, for messages: "providers[0]",
+  // "COGNITO_* environment" or "providers[0] (with COGNITO_* environment)".
   std::string origin;
 };
 
@@ -109,7 +112,9 @@ struct ServerConfig {
   // Lines per second of token_rejected and request_denied (each); 0 = no
   // limit. Clients choose how many bad tokens they send.
   size_t rejection_log_rate = 20;
-  // Verified-token cache of the shared verifier.
+  // The shared verifier: longest token accepted (checked before any
+  // decoding) and its verified-token cache.
+  size_t max_token_bytes = kMaxTokenBytes;
   size_t cache_max_entries = 16384;
   size_t cache_max_bytes = 32 * 1024 * 1024;
   // Back-off for providers that are not ready (discovery or first JWKS
@@ -123,29 +128,31 @@ struct ServerConfig {
 
   // Set by --check_config: validate, print a summary and exit 0.
   bool check_only = false;
-  // Set by --help.
+  // Set by --help / --version: print ServerUsage() / ServerVersion() and
+  // exit 0 (nothing else is read).
   bool help = false;
+  bool version = false;
 };
 
-// Reads one environment variable; nullopt when unset.
-using Environment =
-    std::function<std::optional<std::string>(absl::string_view name)>;
-
-// The process environment (getenv).
-Environment ProcessEnvironment();
-
-// Builds and validates the configuration from `args` (argv without argv[0])
-// and `env`. Does no network I/O. Errors: kInvalidArgument config_invalid
-// whose message is one line naming the field, e.g.
-//   "COGNITO_ISSUER: not a Cognito issuer
-//   (https://cognito-idp.{region}.amazonaws.com/{poolId})" "config file
-//   /etc/authgate.json: providers[0].isuer: unknown field"
-//   "--shutdown_grace: invalid duration \"ten\""
+// Builds and validates the configuration from `args` (argv without argv[0];
+// flags take hyphens or underscores alike, "--name=value" or "--name value")
+// and `env` (the core's Environment; ProcessEnvironment() in production).
+// Does no network I/O; checks that need the providers together (one issuer
+// claimed twice) are the verifier's, run by ProviderRegistry::Create().
+// Errors: kInvalidArgument config_invalid whose message is one line naming
+// the field, flag or variable, e.g.
+//   "COGNITO_ISSUER: ends in '/' but a Cognito pool's issuer does not ..."
+//   "config file /etc/authgate.json: providers[0].isuer: unknown field"
+//   "--shutdown_grace: invalid duration \"ten\" ..."
+//   "--frobnicate: unknown flag (see --help)"
 absl::StatusOr<ServerConfig> LoadServerConfig(
     const std::vector<std::string>& args, const Environment& env);
 
 // The --help text.
 std::string ServerUsage();
+
+// The --version line: "authgate-server " + authgate::kVersion.
+std::string ServerVersion();
 
 }  // namespace authgate::service
 

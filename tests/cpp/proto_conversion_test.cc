@@ -14,6 +14,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
+// Only GetUserInfo, which forwards the token to the provider, strips.
 TEST(ProtoConversionTest, StripsBearerSchemeCaseInsensitively) {
   EXPECT_EQ(StripBearer("Bearer abc.def.ghi"), "abc.def.ghi");
   EXPECT_EQ(StripBearer("  bEaReR \t abc.def.ghi  "), "abc.def.ghi");
@@ -25,12 +26,20 @@ TEST(ProtoConversionTest, StripsBearerSchemeCaseInsensitively) {
   EXPECT_EQ(StripBearer("Bearerabc"), "Bearerabc");
 }
 
-TEST(ProtoConversionTest, DetectsBearerScheme) {
-  EXPECT_TRUE(HasBearerScheme("Bearer x"));
-  EXPECT_TRUE(HasBearerScheme("bearer x"));
-  EXPECT_FALSE(HasBearerScheme("Bearer "));
-  EXPECT_FALSE(HasBearerScheme("Basic x"));
-  EXPECT_FALSE(HasBearerScheme(""));
+// RFC 6750 section 2.1: "Bearer" in any case, one space, the token as is.
+TEST(ProtoConversionTest, ReadsBearerCredentialsExactly) {
+  EXPECT_EQ(BearerCredentials("Bearer abc.def.ghi"), "abc.def.ghi");
+  EXPECT_EQ(BearerCredentials("bEaReR abc.def.ghi"), "abc.def.ghi");
+  // Nothing is trimmed: the core then calls these tokens malformed.
+  EXPECT_EQ(BearerCredentials("Bearer  abc.def.ghi"), " abc.def.ghi");
+  EXPECT_EQ(BearerCredentials("Bearer abc.def.ghi\n"), "abc.def.ghi\n");
+  EXPECT_EQ(BearerCredentials("Bearer "), "");
+  // Not the Bearer scheme: no bearer token at all.
+  EXPECT_EQ(BearerCredentials("Bearer"), std::nullopt);
+  EXPECT_EQ(BearerCredentials("Bearer\tabc"), std::nullopt);
+  EXPECT_EQ(BearerCredentials(" Bearer abc"), std::nullopt);
+  EXPECT_EQ(BearerCredentials("Basic dXNlcjpwYXNz"), std::nullopt);
+  EXPECT_EQ(BearerCredentials(""), std::nullopt);
 }
 
 TEST(ProtoConversionTest, MapsMatchModesWithDefaults) {

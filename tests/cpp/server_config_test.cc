@@ -5,19 +5,25 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "grpc_service/logger.h"
+#include "grpc_service/provider_registry.h"
 #include "gtest/gtest.h"
 
+#include "authgate/http_fetcher.h"
 #include "authgate/status.h"
+#include "authgate/version.h"
 
 namespace authgate::service {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
@@ -61,14 +67,21 @@ MATCHER_P2(StatusIs, code, reason, "has code and reason") {
 }
 
 // gMock's string matchers take std::string, not absl::string_view.
-std::string Message(const absl::StatusOr<ServerConfig>& config) {
-  return std::string(config.status().message());
+template <typename T>
+std::string Message(const absl::StatusOr<T>& value) {
+  return std::string(value.status().message());
 }
 
 FakeEnvironment MinimalCognito() {
   FakeEnvironment env;
   env.Set("COGNITO_ISSUER", kIssuer).Set("COGNITO_CLIENT_ID", "client-1");
   return env;
+}
+
+std::string ConfigWithProviders(const std::string& providers) {
+  return WriteFile(
+      absl::StrCat("providers_", std::hash<std::string>()(providers), ".json"),
+      absl::StrCat(R"({"providers": )", providers, "}"));
 }
 
 TEST(ServerConfigTest, BuildsCognitoProviderFromEnvironment) {
@@ -80,16 +93,38 @@ TEST(ServerConfigTest, BuildsCognitoProviderFromEnvironment) {
 
   ASSERT_THAT(config, IsOk());
   ASSERT_THAT(config->providers, SizeIs(1));
-  const ProviderSettings& provider = config->providers[0];
-  EXPECT_EQ(provider.kind, "cognito");
-  EXPECT_EQ(provider.config.name, "cognito");
-  EXPECT_EQ(provider.config.issuer, kIssuer);
-  EXPECT_EQ(provider.config.client_id, "client-1");
-  EXPECT_EQ(provider.config.endpoints.jwks_uri,
+  const ProviderSpec& spec = config->providers[0].spec;
+  EXPECT_EQ(spec.kind, ProviderKind::kCognito);
+  EXPECT_EQ(spec.name, "cognito");
+  EXPECT_THAT(spec.issuers, ElementsAre(kIssuer));
+  ASSERT_THAT(spec.clients, SizeIs(1));
+  EXPECT_EQ(spec.clients[0].client_id, "client-1");
+  EXPECT_EQ(spec.keys.jwks_uri,
             "http://127.0.0.1:5000/pool/.well-known/jwks.json");
   // No secret configured: a public client.
-  EXPECT_EQ(provider.config.auth_method, ClientAuthMethod::kNone);
+  EXPECT_EQ(spec.clients[0].auth_method, ClientAuthMethod::kNone);
+  EXPECT_EQ(config->providers[0].origin, "COGNITO_* environment");
   EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->max_token_bytes, kMaxTokenBytes);
+}
+
+// Auth.js v5 names the same settings AUTH_COGNITO_ISSUER, _ID and _SECRET.
+TEST(ServerConfigTest, ReadsAuthJsV5Variables) {
+  FakeEnvironment env;
+  env.Set("AUTH_COGNITO_ISSUER", kIssuer)
+      .Set("AUTH_COGNITO_ID", "web")
+      .Set("AUTH_COGNITO_SECRET", "s3cret");
+
+  absl::StatusOr<ServerConfig> config = LoadServerConfig({}, env.get());
+
+  ASSERT_THAT(config, IsOk());
+  ASSERT_THAT(config->providers, SizeIs(1));
+  const ProviderSpec& spec = config->providers[0].spec;
+  EXPECT_THAT(spec.issuers, ElementsAre(kIssuer));
+  ASSERT_THAT(spec.clients, SizeIs(1));
+  EXPECT_EQ(spec.clients[0].client_id, "web");
+  EXPECT_EQ(spec.clients[0].client_secret, "s3cret");
+  EXPECT_EQ(spec.clients[0].auth_method, ClientAuthMethod::kClientSecretBasic);
 }
 
 TEST(ServerConfigTest, ReadsSecretFromFileWithoutTrailingNewline) {
@@ -99,8 +134,8 @@ TEST(ServerConfigTest, ReadsSecretFromFileWithoutTrailingNewline) {
   absl::StatusOr<ServerConfig> config = LoadServerConfig({}, env.get());
 
   ASSERT_THAT(config, IsOk());
-  EXPECT_EQ(config->providers[0].config.client_secret, "s3cret");
-  EXPECT_EQ(config->providers[0].config.auth_method,
+  EXPECT_EQ(config->providers[0].spec.clients[0].client_secret, "s3cret");
+  EXPECT_EQ(config->providers[0].spec.clients[0].auth_method,
             ClientAuthMethod::kClientSecretBasic);
 }
 
@@ -124,12 +159,16 @@ TEST(ServerConfigTest, NamesMissingClientIdVariable) {
   EXPECT_THAT(Message(config), StartsWith("COGNITO_CLIENT_ID:"));
 }
 
-TEST(ServerConfigTest, RejectsNonCognitoIssuerInCognitoVariable) {
+// FusionAuth's guide writes the pool issuer with a trailing slash; Cognito's
+// "iss" has none, so the match would silently never succeed.
+TEST(ServerConfigTest, TrailingSlashOnCognitoIssuerNamesTheVariable) {
   FakeEnvironment env;
-  env.Set("COGNITO_ISSUER", "https://sso.example.com")
+  env.Set("COGNITO_ISSUER", absl::StrCat(kIssuer, "/"))
       .Set("COGNITO_CLIENT_ID", "c");
   absl::StatusOr<ServerConfig> config = LoadServerConfig({}, env.get());
-  EXPECT_THAT(Message(config), StartsWith("COGNITO_ISSUER:"));
+  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
+                               ErrorReason::kConfigInvalid));
+  EXPECT_THAT(Message(config), StartsWith("COGNITO_ISSUER: ends in '/'"));
 }
 
 TEST(ServerConfigTest, RequiresAProvider) {
@@ -145,7 +184,8 @@ TEST(ServerConfigTest, FlagsOverrideEnvironmentWhichOverridesFile) {
     // comments are allowed
     "server": {"listen": "127.0.0.1:1111", "metrics_listen": "127.0.0.1:2222",
                "unix_socket": "/tmp/from-file.sock", "shutdown_grace": "1m30s",
-               "worker_threads": 3, "rejection_log_rate": 0}
+               "worker_threads": 3, "rejection_log_rate": 0},
+    "verifier": {"max_token_bytes": 8192}
   })");
   FakeEnvironment env = MinimalCognito();
   env.Set("AUTHGATE_LISTEN", "127.0.0.1:3333")
@@ -163,41 +203,114 @@ TEST(ServerConfigTest, FlagsOverrideEnvironmentWhichOverridesFile) {
   EXPECT_EQ(config->shutdown_grace, absl::Seconds(90));
   EXPECT_EQ(config->worker_threads, 7u);
   EXPECT_EQ(config->rejection_log_rate, 0u);
+  EXPECT_EQ(config->max_token_bytes, 8192u);
+}
+
+// Flag names take hyphens or underscores, "--name=value" or "--name value".
+TEST(ServerConfigTest, FlagsTakeEitherSpelling) {
+  FakeEnvironment env = MinimalCognito();
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"--check_config", "--worker_threads=3", "--metrics_listen="},
+           {"--check-config", "--worker-threads", "3", "--metrics-listen="},
+           {"--check-config", "--worker-threads=3", "--metrics-listen", ""}}) {
+    absl::StatusOr<ServerConfig> config = LoadServerConfig(args, env.get());
+    ASSERT_THAT(config, IsOk()) << Message(config);
+    EXPECT_TRUE(config->check_only);
+    EXPECT_EQ(config->worker_threads, 3u);
+    EXPECT_EQ(config->metrics_listen, "");
+  }
 }
 
 TEST(ServerConfigTest, EnvironmentOverridesFileProviderOfTheSameName) {
-  std::string path = WriteFile("merge.json", R"({"providers": [
-    {"name": "cognito", "issuer": ")" + std::string(kIssuer) +
-                                                 R"(",
-     "client_id": "from-file", "token_uses": ["access"]}]})");
+  std::string path = ConfigWithProviders(
+      absl::StrCat(R"([{"name": "cognito", "issuer": ")", kIssuer, R"(",
+     "client_id": "from-file", "client_secret_file": "/nonexistent/secret",
+     "token_uses": ["access"]}])"));
   FakeEnvironment env;
-  env.Set("COGNITO_CLIENT_ID", "from-env");
+  env.Set("COGNITO_CLIENT_ID", "from-env")
+      .Set("COGNITO_CLIENT_SECRET", "from-env-secret");
 
   absl::StatusOr<ServerConfig> config =
       LoadServerConfig({"--config=" + path}, env.get());
 
-  ASSERT_THAT(config, IsOk());
+  // The environment's secret replaces the file's client_secret_file, which
+  // is never read.
+  ASSERT_THAT(config, IsOk()) << Message(config);
   ASSERT_THAT(config->providers, SizeIs(1));
-  EXPECT_EQ(config->providers[0].config.client_id, "from-env");
-  EXPECT_EQ(config->providers[0].config.token_uses,
-            std::vector<std::string>{"access"});
+  const ProviderSpec& spec = config->providers[0].spec;
+  ASSERT_THAT(spec.clients, SizeIs(1));
+  EXPECT_EQ(spec.clients[0].client_id, "from-env");
+  EXPECT_EQ(spec.clients[0].client_secret, "from-env-secret");
+  EXPECT_THAT(spec.rules.token_uses, ElementsAre("access"));
+  EXPECT_EQ(config->providers[0].origin,
+            "providers[0] (with COGNITO_* environment)");
+}
+
+// In a merged provider, a message about a key the environment set names the
+// variable; one about a key of the file names the file and the path.
+TEST(ServerConfigTest, MergedProviderErrorsNameWhereTheKeyCameFrom) {
+  std::string path = ConfigWithProviders(
+      R"([{"name": "cognito", "client_id": "c", "clock_skew": "1h"}])");
+  FakeEnvironment env;
+  env.Set("COGNITO_ISSUER", absl::StrCat(kIssuer, "/"));
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({"--config=" + path}, env.get());
+  EXPECT_THAT(Message(config), StartsWith("COGNITO_ISSUER: ends in '/'"));
+
+  env = FakeEnvironment();
+  env.Set("COGNITO_ISSUER", kIssuer);
+  config = LoadServerConfig({"--config=" + path}, env.get());
+  EXPECT_EQ(
+      Message(config),
+      absl::StrCat("config file ", path,
+                   ": providers[0].clock_skew: must lie within 0 and 5m"));
 }
 
 TEST(ServerConfigTest, NamesUnknownFieldWithItsPath) {
-  std::string path =
-      WriteFile("typo.json", R"({"providers": [{"isuer": "x"}]})");
+  std::string path = ConfigWithProviders(
+      absl::StrCat(R"([{"issuer": ")", kIssuer, R"(", "client_id": "c",
+                   "algorithms": ["RS256"], "isuer": "x"}])"));
   absl::StatusOr<ServerConfig> config =
       LoadServerConfig({"--config=" + path}, FakeEnvironment().get());
+  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
+                               ErrorReason::kConfigInvalid));
   EXPECT_EQ(Message(config),
             "config file " + path + ": providers[0].isuer: unknown field");
 }
 
+TEST(ServerConfigTest, SyntaxErrorNamesLineAndColumn) {
+  std::string path =
+      WriteFile("syntax.json", "{\n  \"server\": {}\n  \"providers\": []\n}");
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({"--config=" + path}, FakeEnvironment().get());
+  EXPECT_THAT(Message(config),
+              StartsWith("config file " + path + ": not valid JSON at line 3"));
+}
+
+TEST(ServerConfigTest, ReadsProviderKeysOfTheSpec) {
+  std::string jwks = WriteFile("static_jwks.json", R"({"keys": []})");
+  std::string path = ConfigWithProviders(absl::StrCat(
+      R"([{"name": "pool", "issuer": ")", kIssuer, R"(", "jwks_file": ")", jwks,
+      R"(", "client_id": "web", "clients": [{"client_id": "spa"}],
+      "algorithms": ["RS256"], "max_lifetime": "1h",
+      "required_claims": {"tenant": "acme"}, "groups_claim": "roles"}])"));
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({"--config=" + path}, FakeEnvironment().get());
+  ASSERT_THAT(config, IsOk()) << Message(config);
+  const ProviderSpec& spec = config->providers[0].spec;
+  EXPECT_EQ(spec.keys.jwks_file, jwks);
+  EXPECT_THAT(spec.AcceptedAudiences(), ElementsAre("web", "spa"));
+  EXPECT_THAT(spec.rules.algorithms, ElementsAre(Algorithm::kRs256));
+  EXPECT_EQ(spec.rules.max_lifetime, absl::Hours(1));
+  EXPECT_EQ(spec.rules.groups_claim, "roles");
+}
+
 TEST(ServerConfigTest, RejectsDuplicateProviderNames) {
-  std::string path = WriteFile("dupe.json", R"({"providers": [
-    {"name": "a", "issuer": ")" + std::string(kIssuer) +
-                                                R"(", "client_id": "c"},
+  std::string path = ConfigWithProviders(absl::StrCat(
+      R"([{"name": "a", "issuer": ")", kIssuer, R"(", "client_id": "c"},
     {"name": "a", "kind": "oidc", "issuer": "https://sso.example.com",
-     "client_id": "c"}]})");
+     "client_id": "c"}])"));
   absl::StatusOr<ServerConfig> config =
       LoadServerConfig({"--config=" + path}, FakeEnvironment().get());
   EXPECT_THAT(Message(config), HasSubstr("\"a\" is used twice"));
@@ -210,9 +323,17 @@ TEST(ServerConfigTest, RejectsBadFlagValues) {
   EXPECT_THAT(Message(LoadServerConfig({"--listen=nowhere"}, env.get())),
               StartsWith("listen:"));
   EXPECT_THAT(Message(LoadServerConfig({"--nope"}, env.get())),
-              StartsWith("--nope:"));
+              StartsWith("--nope: unknown flag"));
+  EXPECT_THAT(Message(LoadServerConfig({"--nope=1"}, env.get())),
+              StartsWith("--nope: unknown flag"));
+  EXPECT_THAT(Message(LoadServerConfig({"stray"}, env.get())),
+              StartsWith("stray: unexpected argument"));
+  EXPECT_THAT(Message(LoadServerConfig({"--listen"}, env.get())),
+              HasSubstr("--listen"));
   EXPECT_THAT(Message(LoadServerConfig({"--log_level=loud"}, env.get())),
               StartsWith("--log_level:"));
+  EXPECT_THAT(Message(LoadServerConfig({"--worker-threads=x"}, env.get())),
+              StartsWith("--worker_threads:"));
 }
 
 TEST(ServerConfigTest, RequireClientCertNeedsClientCa) {
@@ -223,13 +344,114 @@ TEST(ServerConfigTest, RequireClientCertNeedsClientCa) {
       {"--tls_cert=" + cert, "--tls_key=" + key, "--require_client_cert"},
       env.get());
   EXPECT_THAT(Message(config), StartsWith("tls.require_client_cert:"));
+  config = LoadServerConfig(
+      {"--tls_cert=" + cert, "--tls_key=" + key, "--require-client-cert=false"},
+      env.get());
+  EXPECT_THAT(config, IsOk());
 }
 
-TEST(ServerConfigTest, HelpNeedsNoConfiguration) {
+TEST(ServerConfigTest, HelpAndVersionNeedNoConfiguration) {
   absl::StatusOr<ServerConfig> config =
       LoadServerConfig({"--help"}, FakeEnvironment().get());
   ASSERT_THAT(config, IsOk());
   EXPECT_TRUE(config->help);
+  EXPECT_THAT(ServerUsage(), HasSubstr("--check_config"));
+  config = LoadServerConfig({"--version"}, FakeEnvironment().get());
+  ASSERT_THAT(config, IsOk());
+  EXPECT_TRUE(config->version);
+  EXPECT_EQ(ServerVersion(), absl::StrCat("authgate-server ", kVersion));
+}
+
+// Verification defaults of ext_authz: scopes all-of, groups any-of, as in
+// ValidateToken and the core.
+TEST(ServerConfigTest, ExtAuthzMatchDefaults) {
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({}, MinimalCognito().get());
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->ext_authz.scope_match, Match::kAll);
+  EXPECT_EQ(config->ext_authz.group_match, Match::kAny);
+  EXPECT_EQ(VerifyOptions().scope_match, Match::kAll);
+  EXPECT_EQ(VerifyOptions().group_match, Match::kAny);
+}
+
+// --- what the server (and --check_config) builds from a configuration ------
+
+// Fails every request: the registry must not touch the network when built.
+class NoNetworkFetcher final : public HttpFetcher {
+ public:
+  absl::StatusOr<HttpResponse> Fetch(const HttpRequest&) override {
+    ++calls;
+    return absl::UnavailableError("no network in this test");
+  }
+  int calls = 0;
+};
+
+absl::StatusOr<std::unique_ptr<ProviderRegistry>> BuildRegistry(
+    const ServerConfig& config, std::shared_ptr<NoNetworkFetcher> fetcher) {
+  ProviderRegistry::Dependencies deps;
+  deps.fetcher = std::move(fetcher);
+  deps.logger = std::make_shared<Logger>(LogLevel::kError);
+  return ProviderRegistry::Create(config, deps);
+}
+
+TEST(ServerConfigRegistryTest, RefusesOneIssuerClaimedByTwoProviders) {
+  std::string path = ConfigWithProviders(absl::StrCat(
+      R"([{"name": "a", "issuer": ")", kIssuer, R"(", "client_id": "c"},
+          {"name": "b", "issuer": ")",
+      kIssuer, R"(", "client_id": "d"}])"));
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({"--config=" + path}, FakeEnvironment().get());
+  ASSERT_THAT(config, IsOk()) << Message(config);
+  auto fetcher = std::make_shared<NoNetworkFetcher>();
+  absl::StatusOr<std::unique_ptr<ProviderRegistry>> registry =
+      BuildRegistry(*config, fetcher);
+  EXPECT_THAT(registry, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 ErrorReason::kConfigInvalid));
+  EXPECT_THAT(Message(registry), HasSubstr(kIssuer));
+  EXPECT_EQ(fetcher->calls, 0);
+}
+
+TEST(ServerConfigRegistryTest, StaticKeysAreReadyWithoutNetworkAndNoOAuth) {
+  std::string jwks = WriteFile("registry_jwks.json", R"({"keys": []})");
+  std::string path = ConfigWithProviders(
+      absl::StrCat(R"([{"name": "offline", "issuer": ")", kIssuer,
+                   R"(", "client_id": "web", "jwks_file": ")", jwks, R"("}])"));
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({"--config=" + path}, FakeEnvironment().get());
+  ASSERT_THAT(config, IsOk()) << Message(config);
+  auto fetcher = std::make_shared<NoNetworkFetcher>();
+  absl::StatusOr<std::unique_ptr<ProviderRegistry>> registry =
+      BuildRegistry(*config, fetcher);
+  ASSERT_THAT(registry, IsOk()) << Message(registry);
+  EXPECT_TRUE((*registry)->AllReady());
+  absl::StatusOr<std::shared_ptr<OAuthClient>> client =
+      (*registry)->Client("offline", "");
+  EXPECT_THAT(client, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               ErrorReason::kConfigInvalid));
+  EXPECT_EQ(Message(client),
+            "provider offline has static keys: OAuth flows need live keys");
+  EXPECT_EQ(fetcher->calls, 0);
+}
+
+TEST(ServerConfigRegistryTest, ChoosesOAuthClientById) {
+  std::string path = ConfigWithProviders(absl::StrCat(
+      R"([{"name": "pool", "issuer": ")", kIssuer,
+      R"(", "jwks_uri": "http://127.0.0.1:9/jwks.json", "allow_insecure_http": true,
+         "client_id": "web", "clients": [{"client_id": "spa"}]}])"));
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({"--config=" + path}, FakeEnvironment().get());
+  ASSERT_THAT(config, IsOk()) << Message(config);
+  absl::StatusOr<std::unique_ptr<ProviderRegistry>> registry =
+      BuildRegistry(*config, std::make_shared<NoNetworkFetcher>());
+  ASSERT_THAT(registry, IsOk()) << Message(registry);
+  // Not set up before the supervisor ran; an unknown id is the caller's
+  // mistake whatever the state.
+  EXPECT_THAT((*registry)->Client("pool", "spa"),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       ErrorReason::kProviderUnavailable));
+  EXPECT_THAT((*registry)->Client("pool", "nope"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ErrorReason::kInvalidArgument));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from test_validate_token import tamper_signature
 
 UNAUTHENTICATED, PERMISSION_DENIED = 16, 7
@@ -160,3 +162,97 @@ def test_check_counts_in_metrics(ext_authz, pb, cognito, server):
         'authgate_token_validations_total{reason="none",result="valid",rpc="Check"}'
         in text
     )
+
+
+def verdict(response):
+    """(code name, reason) of a Check response, as the conformance runner
+    reads it."""
+    if response.status.code == 0:
+        return "OK", ""
+    denied = response.denied_response
+    return denied.status.code, json.loads(denied.body)["reason"]
+
+
+# RFC 6750 section 2.1: "Bearer" in any case, one space, the token as is.
+def test_reads_bearer_scheme_case_insensitively(ext_authz, pb, cognito):
+    response = check(
+        ext_authz, pb, headers={"authorization": "bEaReR " + cognito["access_token"]}
+    )
+    assert response.status.code == 0
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        lambda t: "Bearer  " + t,
+        lambda t: "Bearer " + t + " ",
+        lambda t: "Bearer " + t + "\n",
+        lambda t: "Bearer ",
+    ],
+    ids=["two spaces", "trailing space", "trailing newline", "no token"],
+)
+def test_bearer_token_is_taken_as_is(ext_authz, pb, cognito, header):
+    response = check(
+        ext_authz, pb, headers={"authorization": header(cognito["access_token"])}
+    )
+    assert verdict(response) == (401, "token_malformed")
+    challenge = header_dict(response.denied_response.headers)["www-authenticate"]
+    assert 'error="invalid_token"' in challenge
+
+
+def test_lone_bearer_scheme_is_no_token(ext_authz, pb):
+    response = check(ext_authz, pb, headers={"authorization": "Bearer"})
+    assert response.denied_response.status.code == 401
+    assert (
+        header_dict(response.denied_response.headers)["www-authenticate"]
+        == 'Bearer realm="authgate"'
+    )
+
+
+def test_route_sets_scope_and_group_match(ext_authz, pb, cognito):
+    token = {"authorization": "Bearer " + cognito["access_token"]}
+    scope = "aws.cognito.signin.user.admin"
+    # Defaults: scopes all-of, groups any-of.
+    assert verdict(
+        check(ext_authz, pb, headers=token, extensions={"authgate-scopes": f"{scope} nope"})
+    ) == (403, "scope_missing")
+    assert verdict(
+        check(ext_authz, pb, headers=token, extensions={"authgate-groups": "admins,nope"})
+    ) == ("OK", "")
+    assert verdict(
+        check(
+            ext_authz,
+            pb,
+            headers=token,
+            extensions={"authgate-scopes": f"{scope} nope", "authgate-scope-match": "any"},
+        )
+    ) == ("OK", "")
+    assert verdict(
+        check(
+            ext_authz,
+            pb,
+            headers=token,
+            extensions={"authgate-groups": "admins,nope", "authgate-group-match": "all"},
+        )
+    ) == (403, "group_missing")
+
+
+def test_route_with_bad_match_value_is_a_server_error(ext_authz, pb, cognito):
+    response = check(
+        ext_authz,
+        pb,
+        headers={"authorization": "Bearer " + cognito["access_token"]},
+        extensions={"authgate-scope-match": "most"},
+    )
+    assert verdict(response) == (500, "invalid_argument")
+
+
+def test_route_can_require_a_nonce(ext_authz, pb, cognito):
+    # moto's ID token carries no nonce: a route requiring one refuses it.
+    response = check(
+        ext_authz,
+        pb,
+        headers={"authorization": "Bearer " + cognito["id_token"]},
+        extensions={"authgate-nonce": "n-1"},
+    )
+    assert verdict(response) == (401, "nonce_mismatch")

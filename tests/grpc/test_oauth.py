@@ -328,3 +328,80 @@ def test_provider_request_gives_up_at_the_callers_deadline(oidc, tmp_path, pb):
             assert call["duration_ms"] < 2000
     finally:
         assert srv.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def multi_client_server(oidc, tmp_path_factory, pb):
+    """One provider with two OAuth clients: the web client "basic" (first)
+    and the machine client "m2m"."""
+    m2m = oidc.info["clients"]["m2m"]
+    provider = oidc_provider_config(
+        oidc,
+        name="multi",
+        clients=[
+            {
+                "client_id": m2m["id"],
+                "client_secret": m2m["secret"],
+                "scopes": ["openid"],
+                # Only so an authorization URL can be built for it here.
+                "redirect_uri": oidc.info["redirect_uri"],
+            }
+        ],
+    )
+    srv = Server(
+        config={"providers": [provider]}, tmp=tmp_path_factory.mktemp("multi")
+    ).started()
+    with srv.channel() as channel:
+        wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING")
+    yield srv
+    assert srv.stop() == 0
+
+
+# Tokens of every client of a provider are accepted, and an OAuth call made
+# with the second client's client_id is made as that client.
+def test_two_clients_of_one_provider(multi_client_server, pb, oidc):
+    basic, m2m = oidc.info["clients"]["basic"]["id"], oidc.info["clients"]["m2m"]["id"]
+    with multi_client_server.channel() as channel:
+        auth = pb.auth_grpc.AuthServiceStub(channel)
+        meta = auth.GetProviderMetadata(pb.auth.GetProviderMetadataRequest())
+        assert list(meta.client_ids) == [basic, m2m] and meta.client_id == basic
+
+        # The first client (the default): a browser sign-in.
+        built = auth.BuildAuthorizationUrl(pb.auth.BuildAuthorizationUrlRequest())
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(built.url).query)
+        assert query["client_id"] == [basic]
+        code, _ = providers.login(built.url, oidc, username="dave")
+        tokens = auth.ExchangeCode(
+            pb.auth.ExchangeCodeRequest(code=code, code_verifier=built.code_verifier)
+        ).tokens
+        id_principal = auth.ValidateToken(
+            pb.auth.ValidateTokenRequest(token=tokens.id_token)
+        ).principal
+        assert list(id_principal.audiences) == [basic]
+
+        # The second client, named by client_id: client_credentials as m2m.
+        got = auth.GetClientCredentialsToken(
+            pb.auth.GetClientCredentialsTokenRequest(
+                client_id=m2m, scopes=oidc.info["m2m_scopes"]
+            )
+        )
+        principal = auth.ValidateToken(
+            pb.auth.ValidateTokenRequest(token=got.tokens.access_token)
+        ).principal
+        assert principal.client_id == m2m and principal.provider == "multi"
+        built = auth.BuildAuthorizationUrl(
+            pb.auth.BuildAuthorizationUrlRequest(client_id=m2m)
+        )
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(built.url).query)
+        assert query["client_id"] == [m2m]
+
+        for call in (
+            lambda: auth.GetClientCredentialsToken(
+                pb.auth.GetClientCredentialsTokenRequest(client_id="nope")
+            ),
+            lambda: auth.BuildLogoutUrl(pb.auth.BuildLogoutUrlRequest(client_id="nope")),
+        ):
+            error = expect_error(
+                call, grpc.StatusCode.INVALID_ARGUMENT, "invalid_argument"
+            )
+            assert "nope" in error.details()

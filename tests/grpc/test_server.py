@@ -418,7 +418,12 @@ ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123"
     "env,args,config_text,names",
     [
         ({}, [], None, "providers"),
-        ({"COGNITO_ISSUER": "https://example.com/pool"}, [], None, "COGNITO_ISSUER"),
+        (
+            {"COGNITO_ISSUER": ISSUER + "/", "COGNITO_CLIENT_ID": "c"},
+            [],
+            None,
+            "COGNITO_ISSUER: ends in '/'",
+        ),
         ({"COGNITO_ISSUER": ISSUER}, [], None, "COGNITO_CLIENT_ID"),
         (
             {
@@ -468,7 +473,15 @@ ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123"
             % ISSUER,
             "clock_skew",
         ),
-        ({}, [], '{"providers": [{"isuer": "x"}]}', "providers[0].isuer"),
+        (
+            {},
+            [],
+            '{"providers": [{"issuer": "%s", "client_id": "c", "isuer": "x", '
+            '"algorithms": ["RS256"], "jwks_file": "/nonexistent"}]}' % ISSUER,
+            "providers[0].isuer: unknown field",
+        ),
+        ({}, ["--listen"], None, "--listen"),
+        ({}, ["stray"], None, "stray: unexpected argument"),
         (
             {},
             [],
@@ -514,15 +527,185 @@ def test_secret_values_never_appear_in_errors(tmp_path):
     assert "s3cr3t" not in stderr
 
 
+def run_server(args, env=None, timeout=20):
+    """Runs authgate-server to completion with only `env` (and PATH)."""
+    clean = {"PATH": os.environ["PATH"], **(env or {})}
+    return subprocess.run(
+        [server_binary(), *args],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def test_check_config_validates_without_starting(tmp_path):
-    argv = [server_binary(), "--check_config"]
+    done = run_server(
+        ["--check_config"],
+        {
+            "COGNITO_ISSUER": ISSUER,
+            "COGNITO_CLIENT_ID": "c",
+            "COGNITO_CLIENT_SECRET": "s3cr3t-value",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 provider" in done.stdout
+    # The providers as the server reads them (DescribeProviderSpec), no secret.
+    described = json.loads(done.stdout[done.stdout.index("\n") + 1 :])
+    (provider,) = described["providers"]
+    assert provider["name"] == "cognito" and provider["kind"] == "cognito"
+    assert provider["issuers"] == [ISSUER]
+    assert provider["clients"][0]["client_id"] == "c"
+    assert "s3cr3t" not in done.stdout + done.stderr
+
+
+# --check_config used to report this valid; the server refused it at start.
+def test_check_config_refuses_one_issuer_claimed_twice(tmp_path):
+    config = tmp_path / "dupe.json"
+    config.write_text(
+        json.dumps(
+            {
+                "providers": [
+                    {"name": "a", "issuer": ISSUER, "client_id": "c"},
+                    {"name": "b", "issuer": ISSUER, "client_id": "d"},
+                ]
+            }
+        )
+    )
+    for args in (["--check_config"], ["--check-config"], []):
+        done = run_server([f"--config={config}", "--listen=127.0.0.1:0", *args])
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and ISSUER in lines[0], done.stderr
+        assert "claimed by two providers" in lines[0]
+
+
+def test_version_prints_the_version():
+    text = (REPO / "pyproject.toml").read_text()
+    version = re.search(r'^version = "([0-9.]+)"$', text, re.M).group(1)
+    done = run_server(["--version"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"authgate-server {version}\n"
+
+
+def test_help_exits_zero_without_configuration():
+    for flag in ("--help", "-h"):
+        done = run_server([flag])
+        assert done.returncode == 0, done.stderr
+        assert "--check_config" in done.stdout and "--check-config" in done.stdout
+        assert "COGNITO_ISSUER" in done.stdout
+
+
+def test_unknown_flag_is_a_usage_error():
+    done = run_server(["--frobnicate=1"])
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--frobnicate: unknown flag" in lines[0], done.stderr
+
+
+def test_flags_take_hyphens_and_separate_values(cognito, tmp_path, pb):
+    srv = Server(
+        env=cognito_env(cognito),
+        args=["--worker-threads", "2", "--log-level=info"],
+        tmp=tmp_path,
+    ).started()
+    try:
+        assert srv.wait_event("server_started")["worker_threads"] == 2
+    finally:
+        assert srv.stop() == 0
+
+
+# Auth.js v5 spells the pool's settings AUTH_COGNITO_ISSUER, _ID, _SECRET.
+def test_auth_js_v5_variables_configure_the_pool(cognito, tmp_path, pb):
     env = {
-        "COGNITO_ISSUER": ISSUER,
-        "COGNITO_CLIENT_ID": "c",
-        "PATH": os.environ["PATH"],
+        "AUTH_COGNITO_ISSUER": cognito["issuer"],
+        "AUTH_COGNITO_ID": cognito["client_id"],
+        "AUTH_COGNITO_SECRET": cognito["client_secret"],
+        "AUTHGATE_JWKS_URI": cognito["jwks_uri"],
     }
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=20)
-    assert done.returncode == 0 and "1 provider" in done.stdout
+    srv = Server(env=env, tmp=tmp_path).started()
+    try:
+        with srv.channel() as channel:
+            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING")
+            principal = (
+                pb.auth_grpc.AuthServiceStub(channel)
+                .ValidateToken(
+                    pb.auth.ValidateTokenRequest(token=cognito["access_token"])
+                )
+                .principal
+            )
+            assert principal.provider == "cognito"
+            assert principal.client_id == cognito["client_id"]
+    finally:
+        assert srv.stop() == 0
+
+
+def rsa_jwks_and_token(issuer: str, audience: str) -> tuple[dict, str]:
+    """A fresh RSA key as a JWKS and an access token it signs."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update({"kid": "offline-1", "alg": "RS256", "use": "sig"})
+    now = int(time.time())
+    token = jwt.encode(
+        {
+            "iss": issuer,
+            "sub": "user-1",
+            "client_id": audience,
+            "token_use": "access",
+            "scope": "orders/read",
+            "iat": now - 10,
+            "exp": now + 600,
+        },
+        key,
+        algorithm="RS256",
+        headers={"kid": "offline-1"},
+    )
+    return {"keys": [jwk]}, token
+
+
+# A jwks_file provider verifies with no network at all: no discovery, no
+# fetch, ready at once; it has no OAuth client.
+def test_jwks_file_provider_verifies_offline(tmp_path, pb):
+    jwks, token = rsa_jwks_and_token(ISSUER, "offline-client")
+    jwks_path = tmp_path / "jwks.json"
+    jwks_path.write_text(json.dumps(jwks))
+    config = {
+        "providers": [
+            {
+                "name": "offline",
+                "issuer": ISSUER,
+                "client_id": "offline-client",
+                "jwks_file": str(jwks_path),
+            }
+        ]
+    }
+    srv = Server(config=config, tmp=tmp_path).started()
+    try:
+        with srv.channel() as channel:
+            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING", timeout=5)
+            auth = pb.auth_grpc.AuthServiceStub(channel)
+            principal = auth.ValidateToken(
+                pb.auth.ValidateTokenRequest(token=token, required_scopes=["orders/read"])
+            ).principal
+            assert principal.provider == "offline" and principal.subject == "user-1"
+            meta = auth.GetProviderMetadata(pb.auth.GetProviderMetadataRequest())
+            assert meta.kind == "cognito" and meta.ready and meta.keys_loaded
+            assert list(meta.key_ids) == ["offline-1"]
+            error = expect_error(
+                lambda: auth.RefreshToken(pb.auth.RefreshTokenRequest(refresh_token="r")),
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "config_invalid",
+            )
+            assert error.details() == (
+                "provider offline has static keys: OAuth flows need live keys"
+            )
+        assert 'authgate_jwks_fetches_total{provider="offline"} 0' in srv.metrics()
+        assert not any(e.get("event") == "provider_setup_failed" for e in srv.events)
+    finally:
+        assert srv.stop() == 0
 
 
 def test_busy_port_is_reported(cognito, tmp_path):
@@ -576,7 +759,7 @@ def test_documented_example_config_is_valid(tmp_path):
         timeout=20,
     )
     assert done.returncode == 0, done.stderr
-    assert "2 provider(s)" in done.stdout
+    assert "3 provider(s)" in done.stdout
 
 
 @pytest.mark.parametrize(

@@ -55,15 +55,36 @@ def test_accepts_cognito_access_token(auth, pb, cognito):
     assert response.claims.fields["token_use"].string_value == "access"
 
 
-def test_accepts_bearer_header_value_and_id_token(auth, pb, cognito):
+def test_accepts_id_token(auth, pb, cognito):
     response = auth.ValidateToken(
-        pb.auth.ValidateTokenRequest(
-            token="bEaReR  " + cognito["id_token"], token_uses=["id"]
-        )
+        pb.auth.ValidateTokenRequest(token=cognito["id_token"], token_uses=["id"])
     )
     assert response.principal.token_use == "id"
     assert list(response.principal.audiences) == [cognito["client_id"]]
     assert response.claims.fields["cognito:username"].string_value == "alice"
+
+
+# The token is a compact JWS, taken byte for byte: the server neither trims
+# nor strips a scheme (an Authorization header is ext_authz's to parse).
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda t: " " + t,
+        lambda t: t + "\n",
+        lambda t: t + " ",
+        lambda t: "Bearer " + t,
+        lambda t: "bEaReR  " + t,
+    ],
+    ids=["leading space", "trailing newline", "trailing space", "bearer", "BeArEr"],
+)
+def test_token_is_taken_exactly(auth, pb, cognito, wrap):
+    expect_error(
+        lambda: auth.ValidateToken(
+            pb.auth.ValidateTokenRequest(token=wrap(cognito["access_token"]))
+        ),
+        grpc.StatusCode.UNAUTHENTICATED,
+        "token_malformed",
+    )
 
 
 def test_rejects_tampered_signature(auth, pb, cognito):
@@ -95,11 +116,13 @@ def test_rejects_malformed_token(auth, pb):
     )
 
 
-def test_rejects_missing_token_as_invalid_argument(auth, pb):
+# An empty token is a malformed token, the core's verdict: not a bad request.
+@pytest.mark.parametrize("token", ["", "Bearer "])
+def test_empty_token_is_malformed(auth, pb, token):
     expect_error(
-        lambda: auth.ValidateToken(pb.auth.ValidateTokenRequest(token="Bearer ")),
-        grpc.StatusCode.INVALID_ARGUMENT,
-        "invalid_argument",
+        lambda: auth.ValidateToken(pb.auth.ValidateTokenRequest(token=token)),
+        grpc.StatusCode.UNAUTHENTICATED,
+        "token_malformed",
     )
 
 
