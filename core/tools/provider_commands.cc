@@ -3,16 +3,12 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
@@ -20,10 +16,8 @@
 #include "authgate/discovery.h"
 #include "authgate/http_fetcher.h"
 #include "authgate/oauth_client.h"
-#include "authgate/pkce.h"
 #include "authgate/provider_config.h"
 #include "authgate/status.h"
-#include "flag_spelling.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -31,70 +25,6 @@
 
 namespace authgate::tools {
 namespace {
-
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-
-// "--name value" flags (repeatable) and positional words.
-struct Args {
-  std::multimap<std::string, std::string> flags;
-  std::vector<std::string> positional;
-
-  std::string Get(const std::string& name, std::string fallback = "") const {
-    auto it = flags.find(name);
-    return it == flags.end() ? fallback : it->second;
-  }
-  std::vector<std::string> All(const std::string& name) const {
-    std::vector<std::string> out;
-    auto [begin, end] = flags.equal_range(name);
-    for (auto it = begin; it != end; ++it) out.push_back(it->second);
-    return out;
-  }
-};
-
-bool ParseArgs(const std::vector<std::string>& words, Args& args,
-               std::ostream& err) {
-  for (size_t i = 0; i < words.size(); ++i) {
-    if (absl::StartsWith(words[i], "--")) {
-      // --client_id works as well as --client-id, and so does --name=value.
-      std::string flag = RespellFlag(words[i], '-');
-      if (size_t eq = flag.find('='); eq != std::string::npos) {
-        args.flags.emplace(flag.substr(2, eq - 2), flag.substr(eq + 1));
-        continue;
-      }
-      if (i + 1 >= words.size()) {
-        err << "missing value for " << words[i] << "\n";
-        return false;
-      }
-      args.flags.emplace(flag.substr(2), words[i + 1]);
-      ++i;
-    } else {
-      args.positional.push_back(words[i]);
-    }
-  }
-  return true;
-}
-
-int Report(const absl::Status& status, std::ostream& err) {
-  err << "error: " << ErrorReasonName(GetErrorReason(status)) << ": "
-      << status.message();
-  std::string oauth = GetOAuthError(status);
-  if (!oauth.empty()) {
-    err << " (" << oauth;
-    std::string description = GetOAuthErrorDescription(status);
-    if (!description.empty()) err << ": " << description;
-    err << ")";
-  }
-  err << "\n";
-  return kFailed;
-}
-
-std::shared_ptr<HttpFetcher> Fetcher(const Args& args) {
-  CurlOptions options;
-  options.ca_file = args.Get("ca-file");
-  return CreateCurlHttpFetcher(options);
-}
 
 // A loopback listener for the authorization redirect.
 class CallbackListener {
@@ -166,23 +96,40 @@ class CallbackListener {
 
 }  // namespace
 
-int RunDiscover(const std::vector<std::string>& words, std::ostream& out,
-                std::ostream& err) {
-  Args args;
-  if (!ParseArgs(words, args, err) || args.positional.size() != 1) {
-    err << "usage: authgate discover ISSUER [--ca-file F] [--timeout-ms N]\n";
-    return kUsage;
+nlohmann::json ErrorJson(const absl::Status& status) {
+  std::string message(status.message());
+  std::string oauth = GetOAuthError(status);
+  if (!oauth.empty()) {
+    absl::StrAppend(&message, " (", oauth);
+    std::string description = GetOAuthErrorDescription(status);
+    if (!description.empty()) absl::StrAppend(&message, ": ", description);
+    absl::StrAppend(&message, ")");
   }
-  int64_t timeout_ms = 5000;
-  if (!absl::SimpleAtoi(args.Get("timeout-ms", "5000"), &timeout_ms) ||
-      timeout_ms <= 0) {
-    err << "--timeout-ms must be a positive number\n";
-    return kUsage;
-  }
+  return {{"valid", false},
+          {"code", absl::StatusCodeToString(status.code())},
+          {"reason", std::string(ErrorReasonName(GetErrorReason(status)))},
+          {"message", message}};
+}
+
+nlohmann::json VerifiedTokenJson(const VerifiedToken& token) {
+  return {{"valid", true},
+          {"provider", token.provider_name()},
+          {"issuer", token.issuer()},
+          {"subject", token.subject()},
+          {"token_use", token.token_use()},
+          {"key_id", token.key_id()},
+          {"alg", std::string(AlgorithmName(token.algorithm()))},
+          {"claims", token.claims()}};
+}
+
+absl::StatusOr<nlohmann::json> Discover(const DiscoverOptions& options) {
+  CurlOptions curl;
+  curl.ca_file = options.ca_file;
+  curl.allow_insecure_http = options.allow_insecure_http;
   absl::StatusOr<ProviderMetadata> metadata = FetchProviderMetadata(
-      *Fetcher(args), args.positional[0], absl::Milliseconds(timeout_ms));
-  if (!metadata.ok()) return Report(metadata.status(), err);
-  nlohmann::json doc = {
+      *CreateCurlHttpFetcher(curl), options.issuer, options.timeout);
+  if (!metadata.ok()) return metadata.status();
+  return nlohmann::json{
       {"issuer", metadata->issuer},
       {"authorization_endpoint", metadata->authorization_endpoint},
       {"token_endpoint", metadata->token_endpoint},
@@ -196,140 +143,83 @@ int RunDiscover(const std::vector<std::string>& words, std::ostream& out,
        metadata->code_challenge_methods_supported},
       {"scopes_supported", metadata->scopes_supported},
   };
-  out << doc.dump(2) << "\n";
-  return kOk;
 }
 
-absl::StatusOr<std::shared_ptr<JwksCache>> MakeLiveKeySource(
-    const std::string& jwks_uri, const std::string& issuer,
-    const std::string& ca_file) {
-  if (jwks_uri.empty() && issuer.empty()) {
-    return MakeError(absl::StatusCode::kInvalidArgument,
-                     ErrorReason::kConfigInvalid,
-                     "give --jwks-uri or --issuer");
-  }
-  CurlOptions options;
-  options.ca_file = ca_file;
-  std::shared_ptr<HttpFetcher> fetcher = CreateCurlHttpFetcher(options);
-  std::string uri = jwks_uri;
-  if (uri.empty()) {
-    absl::StatusOr<ProviderMetadata> metadata =
-        FetchProviderMetadata(*fetcher, issuer);
-    if (!metadata.ok()) return metadata.status();
-    uri = metadata->jwks_uri;
-  }
-  JwksCache::Dependencies deps;
-  deps.fetcher = fetcher;
-  absl::StatusOr<std::shared_ptr<JwksCache>> cache =
-      JwksCache::Create(uri, JwksCacheOptions(), deps);
-  if (!cache.ok()) return cache.status();
-  absl::Status warm = (*cache)->WarmUp();
+absl::StatusOr<std::shared_ptr<KeySource>> MakeKeySource(
+    const ProviderSpec& spec, const std::string& ca_file) {
+  if (spec.keys.is_static()) return MakeStaticKeys(spec);
+  CurlOptions curl;
+  curl.ca_file = ca_file;
+  curl.allow_insecure_http = spec.allow_insecure_http;
+  absl::StatusOr<std::shared_ptr<JwksCache>> live =
+      MakeLiveKeys(spec, CreateCurlHttpFetcher(curl), SystemClock());
+  if (!live.ok()) return live.status();
+  absl::Status warm = (*live)->WarmUp();
   if (!warm.ok()) return warm;
-  return cache;
+  return std::shared_ptr<KeySource>(*std::move(live));
 }
 
-int RunLogin(const std::vector<std::string>& words, std::ostream& out,
-             std::ostream& err) {
-  Args args;
-  if (!ParseArgs(words, args, err) || !args.positional.empty() ||
-      args.Get("issuer").empty() || args.Get("client-id").empty()) {
-    err << "usage: authgate login --issuer I --client-id C [--client-secret S"
-           " | env AUTHGATE_CLIENT_SECRET] [--auth-method basic|post|none]"
-           " [--port P] [--scope S]... [--cognito-domain D] [--jwks-uri U]"
-           " [--redirect-host H] [--ca-file F] [--timeout-s N]\n";
-    return kUsage;
-  }
-  int port = 0;
-  int64_t timeout_s = 300;
-  if (!absl::SimpleAtoi(args.Get("port", "0"), &port) ||
-      !absl::SimpleAtoi(args.Get("timeout-s", "300"), &timeout_s)) {
-    err << "--port and --timeout-s take numbers\n";
-    return kUsage;
-  }
-  const char* env_secret = std::getenv("AUTHGATE_CLIENT_SECRET");
-  std::string secret = args.Get("client-secret", env_secret ? env_secret : "");
-  std::optional<ClientAuthMethod> method = ClientAuthMethodFromName(
-      args.Get("auth-method", secret.empty() ? "none" : "basic"));
-  if (!method.has_value()) {
-    err << "--auth-method is basic, post or none\n";
-    return kUsage;
-  }
-
+absl::StatusOr<nlohmann::json> Login(const LoginOptions& options,
+                                     std::ostream& prompt) {
   CallbackListener listener;
-  absl::Status listening = listener.Listen(port);
-  if (!listening.ok()) return Report(listening, err);
-
-  ProviderConfig config;
-  if (!args.Get("cognito-domain").empty()) {
-    absl::StatusOr<CognitoPool> pool =
-        CognitoPoolFromIssuer(args.Get("issuer"), args.Get("cognito-domain"));
-    if (!pool.ok()) return Report(pool.status(), err);
-    pool->jwks_uri = args.Get("jwks-uri");
-    absl::StatusOr<ProviderConfig> cognito = MakeCognitoProviderConfig(*pool);
-    if (!cognito.ok()) return Report(cognito.status(), err);
-    config = *std::move(cognito);
-  } else {
-    config.name = "cli";
-    config.issuer = args.Get("issuer");
-    config.endpoints.jwks_uri = args.Get("jwks-uri");
+  absl::Status listening = listener.Listen(options.port);
+  if (!listening.ok()) return listening;
+  // The redirect URI is the listener's: it is known only now.
+  nlohmann::json provider = options.provider;
+  provider["redirect_uri"] = absl::StrCat("http://", options.redirect_host, ":",
+                                          listener.port(), "/callback");
+  absl::StatusOr<ProviderSpec> spec =
+      ParseProviderSpec(provider, options.provider_path);
+  if (!spec.ok()) return spec.status();
+  const OAuthClientSpec* client_spec = spec->FindClient("");
+  if (client_spec == nullptr) {
+    return MakeError(
+        absl::StatusCode::kInvalidArgument, ErrorReason::kConfigInvalid,
+        absl::StrCat(options.provider_path, ".client_id: required for login"));
   }
-  config.client_id = args.Get("client-id");
-  config.client_secret = *method == ClientAuthMethod::kNone ? "" : secret;
-  config.auth_method = *method;
-  // Cognito accepts http redirect URIs only for localhost; RFC 8252 prefers
-  // 127.0.0.1 (--redirect-host).
-  config.redirect_uri =
-      absl::StrCat("http://", args.Get("redirect-host", "localhost"), ":",
-                   listener.port(), "/callback");
-  std::vector<std::string> scopes = args.All("scope");
-  if (!scopes.empty()) config.scopes = scopes;
-  config.jwks.background_refresh = false;
-
+  CurlOptions curl;
+  curl.ca_file = options.ca_file;
+  curl.allow_insecure_http = spec->allow_insecure_http;
   OAuthClient::Dependencies deps;
-  deps.fetcher = Fetcher(args);
+  deps.fetcher = CreateCurlHttpFetcher(curl);
   absl::StatusOr<std::shared_ptr<OAuthClient>> client =
-      OAuthClient::Create(config, deps);
-  if (!client.ok()) return Report(client.status(), err);
+      OAuthClient::Create(*spec, *client_spec, deps);
+  if (!client.ok()) return client.status();
   absl::StatusOr<AuthorizationUrl> auth =
       (*client)->BuildAuthorizationUrl(AuthorizationRequest());
-  if (!auth.ok()) return Report(auth.status(), err);
-  out << "Open this URL in a browser (redirect URI " << auth->redirect_uri
-      << " must be registered):\n\n  " << auth->url
-      << "\n\nwaiting for the callback...\n";
-  out.flush();
+  if (!auth.ok()) return auth.status();
+  prompt << "Open this URL in a browser (redirect URI " << auth->redirect_uri
+         << " must be registered):\n"
+         << auth->url << "\nwaiting for the callback..." << std::endl;
 
-  absl::StatusOr<std::string> callback =
-      listener.Await(absl::Seconds(timeout_s));
-  if (!callback.ok()) return Report(callback.status(), err);
+  absl::StatusOr<std::string> callback = listener.Await(options.timeout);
+  if (!callback.ok()) return callback.status();
   absl::StatusOr<std::string> code =
       CodeFromAuthorizationResponse(*callback, auth->state);
-  if (!code.ok()) return Report(code.status(), err);
+  if (!code.ok()) return code.status();
   CodeExchangeRequest exchange;
   exchange.code = *code;
   exchange.code_verifier = auth->code_verifier;
   exchange.nonce = auth->nonce;
   absl::StatusOr<TokenResponse> tokens = (*client)->ExchangeCode(exchange);
-  if (!tokens.ok()) return Report(tokens.status(), err);
+  if (!tokens.ok()) return tokens.status();
 
-  nlohmann::json report = {
+  // Many providers issue access tokens that only their resource server can
+  // verify (opaque, or for another audience): say why, never fail the login.
+  absl::StatusOr<VerifiedToken> access =
+      (*client)->Verify(tokens->access_token);
+  return nlohmann::json{
+      {"valid", true},
       {"token_type", tokens->token_type},
       {"expires_in", absl::ToInt64Seconds(tokens->expires_in)},
       {"scope", tokens->scope},
-      {"refresh_token_received", !tokens->refresh_token.empty()}};
-  if (tokens->id_token_claims.has_value()) {
-    report["id_token_claims"] = tokens->id_token_claims->claims();
-  }
-  absl::StatusOr<VerifiedToken> access =
-      (*client)->Verify(tokens->access_token);
-  if (access.ok()) {
-    report["access_token_claims"] = access->claims();
-  } else {
-    report["access_token"] =
-        absl::StrCat("not verified locally (",
-                     ErrorReasonName(GetErrorReason(access.status())), ")");
-  }
-  out << report.dump(2) << "\n";
-  return kOk;
+      {"refresh_token_received", !tokens->refresh_token.empty()},
+      {"id_token", tokens->id_token_claims.has_value()
+                       ? VerifiedTokenJson(*tokens->id_token_claims)
+                       : nlohmann::json(nullptr)},
+      {"access_token",
+       access.ok() ? VerifiedTokenJson(*access) : ErrorJson(access.status())},
+  };
 }
 
 }  // namespace authgate::tools

@@ -1,49 +1,84 @@
-// Provider sub-commands of the `authgate` command-line tool, called by
-// authgate_main.cc: `authgate discover`, `authgate login`, and the live key
-// source behind `authgate verify --jwks-uri/--issuer`.
+// What the `authgate` tool's provider sub-commands do once cli.cc has parsed
+// their flags: `authgate discover`, `authgate login`, and the key source
+// behind `authgate verify` for a provider with live keys. Each returns the
+// result document or a status; cli.cc prints both in the tool's one JSON
+// shape.
 //
-//   // in main(): args are the words after the sub-command name
-//   if (command == "discover") return RunDiscover(args, std::cout, std::cerr);
+//   DiscoverOptions options;
+//   options.issuer = "https://idp.example.com";
+//   absl::StatusOr<nlohmann::json> endpoints = Discover(options);
 #ifndef AUTHGATE_CORE_TOOLS_PROVIDER_COMMANDS_H_
 #define AUTHGATE_CORE_TOOLS_PROVIDER_COMMANDS_H_
 
 #include <memory>
 #include <ostream>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
 
-#include "authgate/jwks_cache.h"
+#include "authgate/key_source.h"
+#include "authgate/provider_spec.h"
+#include "authgate/verified_token.h"
 
 namespace authgate::tools {
 
-// `authgate discover ISSUER [--ca-file F] [--timeout-ms N]`: fetches and
-// checks {ISSUER}/.well-known/openid-configuration, prints the endpoints as
-// JSON. Exit 0 on success; 1 on a provider error (reason printed to `err`);
-// 2 on bad usage.
-int RunDiscover(const std::vector<std::string>& args, std::ostream& out,
-                std::ostream& err);
+struct DiscoverOptions {
+  std::string issuer;
+  // PEM bundle to trust instead of the system store.
+  std::string ca_file;
+  bool allow_insecure_http = false;
+  absl::Duration timeout = absl::Seconds(5);
+};
 
-// `authgate login --issuer I --client-id C [--client-secret S | env
-// AUTHGATE_CLIENT_SECRET] [--auth-method basic|post|none] [--port P]
-// [--scope S]... [--cognito-domain D] [--jwks-uri U] [--ca-file F]
-// [--redirect-host localhost|127.0.0.1] [--timeout-s N]`: prints the
-// authorization URL, listens on 127.0.0.1:P (P = 0 picks a free port) for
-// http://{redirect-host}:P/callback (that redirect URI must be registered),
-// checks state, exchanges the code with PKCE, and prints the ID and access
-// tokens' claims (never the tokens). The secret is better given through the
-// environment than argv. Exit codes as RunDiscover.
-int RunLogin(const std::vector<std::string>& args, std::ostream& out,
-             std::ostream& err);
+// Fetches and checks {issuer}/.well-known/openid-configuration and returns
+// its endpoints. Errors: those of FetchProviderMetadata
+// (provider_unavailable, provider_timeout, provider_response_invalid,
+// discovery_mismatch, ...).
+absl::StatusOr<nlohmann::json> Discover(const DiscoverOptions& options);
 
-// A warmed-up live key source for `authgate verify`: from `jwks_uri` when
-// set, else from the discovery document of `issuer`. Errors: kInvalidArgument
-// config_invalid when both are empty, and those of FetchProviderMetadata and
-// JwksCache::WarmUp.
-absl::StatusOr<std::shared_ptr<JwksCache>> MakeLiveKeySource(
-    const std::string& jwks_uri, const std::string& issuer,
-    const std::string& ca_file = "");
+struct LoginOptions {
+  // The provider as a ProviderSpec JSON object (flags and provider file);
+  // Login adds the loopback redirect_uri before parsing it.
+  nlohmann::json provider;
+  // Names the object in ParseProviderSpec's messages.
+  std::string provider_path = "flags";
+  std::string ca_file;
+  // Callback port on 127.0.0.1; 0 picks a free one.
+  int port = 0;
+  // Host of the redirect URI: Cognito accepts http only for "localhost";
+  // RFC 8252 prefers "127.0.0.1".
+  std::string redirect_host = "localhost";
+  absl::Duration timeout = absl::Minutes(5);
+};
+
+// Signs in with the provider's first client: writes the authorization URL
+// to `prompt`, listens on 127.0.0.1 for
+// http://{redirect_host}:{port}/callback (that URI must be registered),
+// checks state, exchanges the code with PKCE and returns the ID and access
+// tokens' verification results (never the tokens). Errors: config_invalid
+// from ParseProviderSpec or for a provider without a client, and those of
+// OAuthClient::Create, CodeFromAuthorizationResponse and ExchangeCode;
+// kDeadlineExceeded provider_timeout when no callback comes in time.
+absl::StatusOr<nlohmann::json> Login(const LoginOptions& options,
+                                     std::ostream& prompt);
+
+// The keys of a parsed provider: MakeStaticKeys for jwks_file / jwks_inline,
+// else the JwksCache of an OAuthClient made from the spec (discovery or
+// jwks_uri, the spec's cache options and allow_insecure_http), warmed up.
+// Errors: those of MakeStaticKeys, MakeProviderConfig, OAuthClient::Create
+// and JwksCache::WarmUp.
+absl::StatusOr<std::shared_ptr<KeySource>> MakeKeySource(
+    const ProviderSpec& spec, const std::string& ca_file);
+
+// A verified token as the tool prints it: valid, provider, issuer, subject,
+// token_use, key_id, alg, claims.
+nlohmann::json VerifiedTokenJson(const VerifiedToken& token);
+
+// A failure as the tool prints it: {"valid": false, "code", "reason",
+// "message"}; an OAuth error and its description join the message.
+nlohmann::json ErrorJson(const absl::Status& status);
 
 }  // namespace authgate::tools
 
