@@ -12,10 +12,14 @@ Example::
     verifier = authgate.Verifier.from_jwks_file(
         "jwks.json",
         issuer="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X",
-        audience="my-app-client-id",
+        client_id="my-app-client-id",
     )
-    claims = verifier.verify(token, token_use="access", scopes=["orders/read"])
+    claims = verifier.verify(token, token_uses="access", scopes=["orders/read"])
     print(claims.sub, claims.username, claims.scopes)
+
+The keywords of ``ProviderPolicy``, ``Verifier.from_*`` and ``Provider.*``
+are the keys of one provider object of the server's configuration
+(docs/providers.md), parsed by the same core code.
 """
 
 from collections.abc import Mapping as _Mapping

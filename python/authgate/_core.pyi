@@ -2,9 +2,13 @@
 
 import datetime
 from collections.abc import ItemsView, Iterator, KeysView, ValuesView
-from typing import Any, Optional, Sequence, Tuple, Union, overload
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union, overload
 
 _OneOrMany = Union[str, Sequence[str]]
+# Spec durations: seconds, a timedelta, or a string such as "90s" / "1m30s".
+_Duration = Union[float, int, str, datetime.timedelta]
+# A JWKS document as JSON text or as its dict.
+_JwksDocument = Union[str, Mapping[str, Any]]
 
 class Claims:
     """The claims of a verified token: a read-only mapping with typed attributes.
@@ -32,13 +36,15 @@ class Claims:
         """str: Cognito's ``token_use``: ``"id"``, ``"access"`` or empty."""
     @property
     def username(self) -> str:
-        """str: ``cognito:username`` (ID tokens) or ``username`` (access tokens)."""
+        """str: The provider's username claim (Cognito: ``cognito:username``,
+        or ``username`` in access tokens; OIDC: ``preferred_username``)."""
     @property
     def scopes(self) -> Tuple[str, ...]:
         """tuple[str, ...]: ``scope`` split on spaces."""
     @property
     def groups(self) -> Tuple[str, ...]:
-        """tuple[str, ...]: ``cognito:groups``."""
+        """tuple[str, ...]: The provider's groups claim (Cognito:
+        ``cognito:groups``; OIDC: ``groups``)."""
     @property
     def nonce(self) -> str:
         """str: ``nonce``; empty when absent."""
@@ -91,33 +97,71 @@ class Claims:
 class ProviderPolicy:
     """What one provider's tokens must satisfy, and where its keys come from.
 
-    Give exactly one key source: ``jwks`` (a JWKS document as a string),
-    ``jwks_file`` (a path) or ``provider`` (a :class:`Provider`).
+    The keywords are the keys of one provider object of the server's
+    configuration (``providers[i]``, docs/providers.md), read by the same
+    core parser: defaults, rules and error messages are the server's. Keys
+    come from ``jwks_file`` or ``jwks_inline``, or from ``provider`` (a
+    :class:`Provider`: the other keywords are laid over its spec and its live
+    JWKS cache is used). A keyword given as None is left out.
     """
 
     def __init__(
         self,
         *,
-        issuer: Optional[_OneOrMany] = None,
-        jwks: Optional[str] = None,
-        jwks_file: Optional[str] = None,
         provider: Optional[Provider] = None,
-        name: str = "",
-        audience: Optional[_OneOrMany] = None,
-        allow_any_audience: bool = False,
-        token_use: Optional[_OneOrMany] = None,
-        token_type: Optional[_OneOrMany] = None,
-        algorithms: Optional[Sequence[str]] = None,
-        clock_skew: float = 60.0,
-        allow_missing_exp: bool = False,
-        max_lifetime: Optional[float] = None,
-        required_claims: Optional[dict[str, Any]] = None,
+        name: Optional[str] = None,
+        kind: Optional[str] = None,
+        issuer: Optional[str] = None,
+        additional_issuers: Optional[_OneOrMany] = None,
+        user_pool_id: Optional[str] = None,
+        region: Optional[str] = None,
+        domain: Optional[str] = None,
+        updated_issuer_format: Optional[bool] = None,
+        use_discovery: Optional[bool] = None,
+        jwks_uri: Optional[str] = None,
+        jwks_file: Optional[str] = None,
+        jwks_inline: Optional[_JwksDocument] = None,
+        endpoints: Optional[Mapping[str, str]] = None,
+        logout_style: Optional[str] = None,
+        jwks: Optional[Mapping[str, Any]] = None,
+        http_timeout: Optional[_Duration] = None,
+        allow_insecure_http: Optional[bool] = None,
+        client_credentials_refresh_margin: Optional[_Duration] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        client_secret_file: Optional[str] = None,
+        auth_method: Optional[str] = None,
+        redirect_uri: Optional[str] = None,
+        scopes: Optional[_OneOrMany] = None,
+        clients: Optional[Sequence[Mapping[str, Any]]] = None,
+        audiences: Optional[_OneOrMany] = None,
+        allow_any_audience: Optional[bool] = None,
+        token_uses: Optional[_OneOrMany] = None,
+        token_types: Optional[_OneOrMany] = None,
+        algorithms: Optional[_OneOrMany] = None,
+        clock_skew: Optional[_Duration] = None,
+        allow_missing_exp: Optional[bool] = None,
+        max_lifetime: Optional[_Duration] = None,
+        required_claims: Optional[Mapping[str, Any]] = None,
+        groups_claim: Optional[str] = None,
+        username_claim: Optional[str] = None,
     ) -> None:
-        """Builds a policy; keys given as text or a file are parsed now.
+        """Builds a policy; its key set is read and parsed now.
 
         Raises:
-            ConfigurationError: No or several key sources, an unusable JWKS,
-                an unknown algorithm or a non-finite duration.
+            ConfigurationError: An unknown key (``ProviderPolicy.key: unknown
+                field``), a value of the wrong type, no audience, an unusable
+                key set, live keys without ``provider``, ... (reason
+                ``config_invalid``).
+            TypeError: ``provider`` is not a Provider, or a value has no JSON
+                form.
+        """
+    @staticmethod
+    def from_spec(spec: Mapping[str, Any]) -> ProviderPolicy:
+        """Builds a policy from one provider object of a server config.
+
+        Raises:
+            ConfigurationError: As for the constructor.
         """
     @property
     def name(self) -> str:
@@ -127,7 +171,7 @@ class ProviderPolicy:
         """list[str]: The trusted issuers."""
     @property
     def audiences(self) -> list[str]:
-        """list[str]: The accepted audiences."""
+        """list[str]: The accepted audiences (client ids, then audiences)."""
     @property
     def token_uses(self) -> list[str]:
         """list[str]: The accepted token uses; empty means not checked."""
@@ -135,6 +179,8 @@ class ProviderPolicy:
     def token_types(self) -> list[str]:
         """list[str]: The accepted header ``typ`` values; empty means not
         checked."""
+    def describe(self) -> dict[str, Any]:
+        """Returns the parsed spec as a dict, secrets masked."""
 
 class Verifier:
     """Verifies JWTs offline against one or more providers' keys and policies.
@@ -158,19 +204,42 @@ class Verifier:
         """
     @staticmethod
     def from_jwks(
-        jwks: str,
+        jwks: _JwksDocument,
         *,
-        issuer: Optional[_OneOrMany] = None,
-        name: str = "",
-        audience: Optional[_OneOrMany] = None,
-        allow_any_audience: bool = False,
-        token_use: Optional[_OneOrMany] = None,
-        token_type: Optional[_OneOrMany] = None,
-        algorithms: Optional[Sequence[str]] = None,
-        clock_skew: float = 60.0,
-        allow_missing_exp: bool = False,
-        max_lifetime: Optional[float] = None,
-        required_claims: Optional[dict[str, Any]] = None,
+        name: Optional[str] = None,
+        kind: Optional[str] = None,
+        issuer: Optional[str] = None,
+        additional_issuers: Optional[_OneOrMany] = None,
+        user_pool_id: Optional[str] = None,
+        region: Optional[str] = None,
+        domain: Optional[str] = None,
+        updated_issuer_format: Optional[bool] = None,
+        use_discovery: Optional[bool] = None,
+        jwks_uri: Optional[str] = None,
+        jwks_file: Optional[str] = None,
+        endpoints: Optional[Mapping[str, str]] = None,
+        logout_style: Optional[str] = None,
+        http_timeout: Optional[_Duration] = None,
+        allow_insecure_http: Optional[bool] = None,
+        client_credentials_refresh_margin: Optional[_Duration] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        client_secret_file: Optional[str] = None,
+        auth_method: Optional[str] = None,
+        redirect_uri: Optional[str] = None,
+        scopes: Optional[_OneOrMany] = None,
+        clients: Optional[Sequence[Mapping[str, Any]]] = None,
+        audiences: Optional[_OneOrMany] = None,
+        allow_any_audience: Optional[bool] = None,
+        token_uses: Optional[_OneOrMany] = None,
+        token_types: Optional[_OneOrMany] = None,
+        algorithms: Optional[_OneOrMany] = None,
+        clock_skew: Optional[_Duration] = None,
+        allow_missing_exp: Optional[bool] = None,
+        max_lifetime: Optional[_Duration] = None,
+        required_claims: Optional[Mapping[str, Any]] = None,
+        groups_claim: Optional[str] = None,
+        username_claim: Optional[str] = None,
         cache_max_entries: int = 16384,
         cache_max_bytes: int = 33554432,
         max_token_bytes: int = 16384,
@@ -180,17 +249,41 @@ class Verifier:
     def from_jwks_file(
         path: str,
         *,
-        issuer: Optional[_OneOrMany] = None,
-        name: str = "",
-        audience: Optional[_OneOrMany] = None,
-        allow_any_audience: bool = False,
-        token_use: Optional[_OneOrMany] = None,
-        token_type: Optional[_OneOrMany] = None,
-        algorithms: Optional[Sequence[str]] = None,
-        clock_skew: float = 60.0,
-        allow_missing_exp: bool = False,
-        max_lifetime: Optional[float] = None,
-        required_claims: Optional[dict[str, Any]] = None,
+        name: Optional[str] = None,
+        kind: Optional[str] = None,
+        issuer: Optional[str] = None,
+        additional_issuers: Optional[_OneOrMany] = None,
+        user_pool_id: Optional[str] = None,
+        region: Optional[str] = None,
+        domain: Optional[str] = None,
+        updated_issuer_format: Optional[bool] = None,
+        use_discovery: Optional[bool] = None,
+        jwks_uri: Optional[str] = None,
+        jwks_inline: Optional[_JwksDocument] = None,
+        endpoints: Optional[Mapping[str, str]] = None,
+        logout_style: Optional[str] = None,
+        jwks: Optional[Mapping[str, Any]] = None,
+        http_timeout: Optional[_Duration] = None,
+        allow_insecure_http: Optional[bool] = None,
+        client_credentials_refresh_margin: Optional[_Duration] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        client_secret_file: Optional[str] = None,
+        auth_method: Optional[str] = None,
+        redirect_uri: Optional[str] = None,
+        scopes: Optional[_OneOrMany] = None,
+        clients: Optional[Sequence[Mapping[str, Any]]] = None,
+        audiences: Optional[_OneOrMany] = None,
+        allow_any_audience: Optional[bool] = None,
+        token_uses: Optional[_OneOrMany] = None,
+        token_types: Optional[_OneOrMany] = None,
+        algorithms: Optional[_OneOrMany] = None,
+        clock_skew: Optional[_Duration] = None,
+        allow_missing_exp: Optional[bool] = None,
+        max_lifetime: Optional[_Duration] = None,
+        required_claims: Optional[Mapping[str, Any]] = None,
+        groups_claim: Optional[str] = None,
+        username_claim: Optional[str] = None,
         cache_max_entries: int = 16384,
         cache_max_bytes: int = 33554432,
         max_token_bytes: int = 16384,
@@ -200,41 +293,72 @@ class Verifier:
     def from_provider(
         provider: Provider,
         *,
-        issuer: Optional[_OneOrMany] = None,
-        name: str = "",
-        audience: Optional[_OneOrMany] = None,
-        allow_any_audience: bool = False,
-        token_use: Optional[_OneOrMany] = None,
-        token_type: Optional[_OneOrMany] = None,
-        algorithms: Optional[Sequence[str]] = None,
-        clock_skew: float = 60.0,
-        allow_missing_exp: bool = False,
-        max_lifetime: Optional[float] = None,
-        required_claims: Optional[dict[str, Any]] = None,
+        name: Optional[str] = None,
+        kind: Optional[str] = None,
+        issuer: Optional[str] = None,
+        additional_issuers: Optional[_OneOrMany] = None,
+        user_pool_id: Optional[str] = None,
+        region: Optional[str] = None,
+        domain: Optional[str] = None,
+        updated_issuer_format: Optional[bool] = None,
+        use_discovery: Optional[bool] = None,
+        jwks_uri: Optional[str] = None,
+        jwks_file: Optional[str] = None,
+        jwks_inline: Optional[_JwksDocument] = None,
+        endpoints: Optional[Mapping[str, str]] = None,
+        logout_style: Optional[str] = None,
+        jwks: Optional[Mapping[str, Any]] = None,
+        http_timeout: Optional[_Duration] = None,
+        allow_insecure_http: Optional[bool] = None,
+        client_credentials_refresh_margin: Optional[_Duration] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        client_secret_file: Optional[str] = None,
+        auth_method: Optional[str] = None,
+        redirect_uri: Optional[str] = None,
+        scopes: Optional[_OneOrMany] = None,
+        clients: Optional[Sequence[Mapping[str, Any]]] = None,
+        audiences: Optional[_OneOrMany] = None,
+        allow_any_audience: Optional[bool] = None,
+        token_uses: Optional[_OneOrMany] = None,
+        token_types: Optional[_OneOrMany] = None,
+        algorithms: Optional[_OneOrMany] = None,
+        clock_skew: Optional[_Duration] = None,
+        allow_missing_exp: Optional[bool] = None,
+        max_lifetime: Optional[_Duration] = None,
+        required_claims: Optional[Mapping[str, Any]] = None,
+        groups_claim: Optional[str] = None,
+        username_claim: Optional[str] = None,
         cache_max_entries: int = 16384,
         cache_max_bytes: int = 33554432,
         max_token_bytes: int = 16384,
     ) -> Verifier:
-        """Builds a verifier that uses a provider's live JWKS."""
+        """Builds a verifier that uses a provider's spec and live JWKS."""
     def verify(
         self,
         token: str,
         *,
-        token_use: Optional[_OneOrMany] = None,
-        audience: Optional[_OneOrMany] = None,
-        scopes: Sequence[str] = (),
-        groups: Sequence[str] = (),
-        require_all: bool = True,
         provider: Optional[str] = None,
+        token_uses: Optional[_OneOrMany] = None,
+        audiences: Optional[_OneOrMany] = None,
+        scopes: Sequence[str] = (),
+        scope_match: Optional[str] = None,
+        groups: Sequence[str] = (),
+        group_match: Optional[str] = None,
         nonce: Optional[str] = None,
     ) -> Claims:
         """Verifies a token and returns its claims.
+
+        ``scope_match`` is ``"all"`` (default) or ``"any"``; ``group_match``
+        is ``"any"`` (default) or ``"all"``. The token is taken byte for
+        byte.
 
         Raises:
             TokenExpiredError: ``exp`` has passed (beyond the clock skew).
             InvalidTokenError: Any other reason the token is not acceptable.
             PermissionDeniedError: A required scope or group is missing.
             ProviderUnavailableError: The provider's keys could not be loaded.
+            ConfigurationError: A match mode other than "all" / "any".
         """
     @property
     def providers(self) -> list[str]:
@@ -293,41 +417,66 @@ class TokenResponse:
         """Claims | None: The verified ID token's claims."""
 
 class Provider:
-    """One OAuth 2.0 / OpenID Connect client of one provider."""
+    """One OAuth 2.0 / OpenID Connect client of one provider.
+
+    The keywords of :meth:`discover` and :meth:`cognito` are the keys of one
+    provider object of the server's configuration, read by the same core
+    parser. A spec with several ``clients`` is one client here: ``client=``
+    picks which (default: the first).
+    """
 
     @staticmethod
     def discover(
         issuer: str,
         *,
-        client_id: str,
+        name: Optional[str] = None,
+        kind: Optional[str] = None,
+        additional_issuers: Optional[_OneOrMany] = None,
+        user_pool_id: Optional[str] = None,
+        region: Optional[str] = None,
+        domain: Optional[str] = None,
+        updated_issuer_format: Optional[bool] = None,
+        use_discovery: Optional[bool] = None,
+        jwks_uri: Optional[str] = None,
+        jwks_file: Optional[str] = None,
+        jwks_inline: Optional[_JwksDocument] = None,
+        endpoints: Optional[Mapping[str, str]] = None,
+        logout_style: Optional[str] = None,
+        jwks: Optional[Mapping[str, Any]] = None,
+        http_timeout: Optional[_Duration] = None,
+        allow_insecure_http: Optional[bool] = None,
+        client_credentials_refresh_margin: Optional[_Duration] = None,
+        client_id: Optional[str] = None,
         client_secret: Optional[str] = None,
+        client_secret_file: Optional[str] = None,
         auth_method: Optional[str] = None,
         redirect_uri: Optional[str] = None,
         scopes: Optional[_OneOrMany] = None,
-        name: Optional[str] = None,
-        additional_issuers: Optional[_OneOrMany] = None,
-        token_use: Optional[_OneOrMany] = None,
-        token_type: Optional[_OneOrMany] = None,
-        clock_skew: Optional[float] = None,
-        http_timeout: Optional[float] = None,
-        authorization_endpoint: Optional[str] = None,
-        token_endpoint: Optional[str] = None,
-        userinfo_endpoint: Optional[str] = None,
-        revocation_endpoint: Optional[str] = None,
-        end_session_endpoint: Optional[str] = None,
-        jwks_uri: Optional[str] = None,
-        use_discovery: Optional[bool] = None,
-        jwks_refetch_cooldown: Optional[float] = None,
-        jwks_background_refresh: Optional[bool] = None,
+        clients: Optional[Sequence[Mapping[str, Any]]] = None,
+        audiences: Optional[_OneOrMany] = None,
+        allow_any_audience: Optional[bool] = None,
+        token_uses: Optional[_OneOrMany] = None,
+        token_types: Optional[_OneOrMany] = None,
+        algorithms: Optional[_OneOrMany] = None,
+        clock_skew: Optional[_Duration] = None,
+        allow_missing_exp: Optional[bool] = None,
+        max_lifetime: Optional[_Duration] = None,
+        required_claims: Optional[Mapping[str, Any]] = None,
+        groups_claim: Optional[str] = None,
+        username_claim: Optional[str] = None,
+        client: Optional[str] = None,
         ca_file: Optional[str] = None,
-        allow_insecure_http: Optional[bool] = None,
         warm_up: Optional[bool] = None,
     ) -> Provider:
         """Builds a provider from its discovery document.
 
+        The keywords are provider spec keys, plus ``client`` (which of the
+        spec's clients to act as), ``ca_file`` and ``warm_up``.
+
         Raises:
-            ConfigurationError: Invalid options, or the document names
-                another issuer (reason ``discovery_mismatch``).
+            ConfigurationError: An unknown key (``Provider.key: unknown
+                field``), an invalid setting, or the document names another
+                issuer (reason ``discovery_mismatch``).
             ProviderUnavailableError: Discovery or the JWKS could not be
                 fetched.
         """
@@ -336,30 +485,42 @@ class Provider:
         region: str,
         user_pool_id: str,
         *,
-        client_id: str,
+        name: Optional[str] = None,
+        kind: Optional[str] = None,
+        issuer: Optional[str] = None,
+        additional_issuers: Optional[_OneOrMany] = None,
         domain: Optional[str] = None,
         updated_issuer_format: Optional[bool] = None,
+        use_discovery: Optional[bool] = None,
+        jwks_uri: Optional[str] = None,
+        jwks_file: Optional[str] = None,
+        jwks_inline: Optional[_JwksDocument] = None,
+        endpoints: Optional[Mapping[str, str]] = None,
+        logout_style: Optional[str] = None,
+        jwks: Optional[Mapping[str, Any]] = None,
+        http_timeout: Optional[_Duration] = None,
+        allow_insecure_http: Optional[bool] = None,
+        client_credentials_refresh_margin: Optional[_Duration] = None,
+        client_id: Optional[str] = None,
         client_secret: Optional[str] = None,
+        client_secret_file: Optional[str] = None,
         auth_method: Optional[str] = None,
         redirect_uri: Optional[str] = None,
         scopes: Optional[_OneOrMany] = None,
-        name: Optional[str] = None,
-        additional_issuers: Optional[_OneOrMany] = None,
-        token_use: Optional[_OneOrMany] = None,
-        token_type: Optional[_OneOrMany] = None,
-        clock_skew: Optional[float] = None,
-        http_timeout: Optional[float] = None,
-        authorization_endpoint: Optional[str] = None,
-        token_endpoint: Optional[str] = None,
-        userinfo_endpoint: Optional[str] = None,
-        revocation_endpoint: Optional[str] = None,
-        end_session_endpoint: Optional[str] = None,
-        jwks_uri: Optional[str] = None,
-        use_discovery: Optional[bool] = None,
-        jwks_refetch_cooldown: Optional[float] = None,
-        jwks_background_refresh: Optional[bool] = None,
+        clients: Optional[Sequence[Mapping[str, Any]]] = None,
+        audiences: Optional[_OneOrMany] = None,
+        allow_any_audience: Optional[bool] = None,
+        token_uses: Optional[_OneOrMany] = None,
+        token_types: Optional[_OneOrMany] = None,
+        algorithms: Optional[_OneOrMany] = None,
+        clock_skew: Optional[_Duration] = None,
+        allow_missing_exp: Optional[bool] = None,
+        max_lifetime: Optional[_Duration] = None,
+        required_claims: Optional[Mapping[str, Any]] = None,
+        groups_claim: Optional[str] = None,
+        username_claim: Optional[str] = None,
+        client: Optional[str] = None,
         ca_file: Optional[str] = None,
-        allow_insecure_http: Optional[bool] = None,
         warm_up: Optional[bool] = None,
     ) -> Provider:
         """Builds a provider for an Amazon Cognito user pool.
@@ -423,21 +584,24 @@ class Provider:
         self,
         token: str,
         *,
-        token_use: Optional[str] = None,
+        token_uses: Optional[_OneOrMany] = None,
+        audiences: Optional[_OneOrMany] = None,
         scopes: Sequence[str] = (),
-        require_all: bool = True,
+        scope_match: Optional[str] = None,
+        groups: Sequence[str] = (),
+        group_match: Optional[str] = None,
         nonce: Optional[str] = None,
     ) -> Claims:
-        """Verifies a token of this provider (audience = client id)."""
+        """Verifies a token of this provider (keywords of Verifier.verify)."""
     @property
     def name(self) -> str:
-        """str: The provider's label."""
+        """str: The provider's label (the spec's ``name``)."""
     @property
     def issuer(self) -> str:
         """str: The issuer."""
     @property
     def client_id(self) -> str:
-        """str: The client id (the default audience)."""
+        """str: The id of the client this Provider acts as."""
     @property
     def jwks_uri(self) -> str:
         """str: Where the keys are fetched from."""
@@ -447,6 +611,8 @@ class Provider:
     @property
     def jwks_ready(self) -> bool:
         """bool: True when a key set is loaded and servable."""
+    def describe(self) -> dict[str, Any]:
+        """Returns the parsed spec as a dict, secrets masked."""
     def jwks_stats(self) -> dict[str, int]:
         """Returns counters of the live JWKS cache."""
 
@@ -482,3 +648,7 @@ def _raise_status(
     oauth_error_description: str = "",
 ) -> None:
     """Raises the exception the translator makes for this status (for tests)."""
+
+def cli_main(argv: list[str]) -> int:
+    """Runs the ``authgate`` command line on ``argv`` (the words after the
+    program name) and returns its exit status."""

@@ -9,6 +9,7 @@ namespace authgate::python {
 
 void RegisterVerifier(pybind11::module_& m);
 void RegisterOAuth(pybind11::module_& m);
+void RegisterCli(pybind11::module_& m);
 
 }  // namespace authgate::python
 

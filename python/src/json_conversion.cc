@@ -71,6 +71,12 @@ nlohmann::json PythonToJsonAt(py::handle value, int depth) {
     }
     return object;
   }
+  // Durations in a spec are seconds (or "90s" strings); a timedelta is the
+  // Python type for one.
+  if (py::isinstance(value,
+                     py::module_::import("datetime").attr("timedelta"))) {
+    return value.attr("total_seconds")().cast<double>();
+  }
   throw py::type_error(
       "cannot convert " +
       std::string(py::str(py::type::of(value).attr("__name__"))) + " to JSON");
@@ -116,6 +122,17 @@ py::object JsonToPython(const nlohmann::json& value) {
 
 nlohmann::json PythonToJson(py::handle value) {
   return PythonToJsonAt(value, 0);
+}
+
+nlohmann::json KeywordsToJson(const py::dict& kwargs) {
+  nlohmann::json object = nlohmann::json::object();
+  for (auto item : kwargs) {
+    if (item.second.is_none()) {
+      continue;
+    }
+    object[item.first.cast<std::string>()] = PythonToJsonAt(item.second, 1);
+  }
+  return object;
 }
 
 }  // namespace authgate::python

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   authgate::python::RegisterStatusTranslator(m);
   authgate::python::RegisterVerifier(m);
   authgate::python::RegisterOAuth(m);
+  authgate::python::RegisterCli(m);
 }

@@ -1,8 +1,11 @@
 // Provider (OAuthClient), AuthorizationUrl, TokenResponse and discovery.
 //
-// Keyword options are read into C++ values while the GIL is held; every call
-// that may touch the network (discovery, JWKS, token, userInfo, revoke) then
-// runs with the GIL released and only C++ values in hand.
+// Provider.discover/cognito turn their keywords into one provider spec (JSON,
+// with the GIL held), which the core parses exactly as the server parses its
+// providers[i]; every call that may touch the network (discovery, JWKS,
+// token, userInfo, revoke) then runs with the GIL released and only C++
+// values in hand.
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,17 +17,19 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "authgate/config_object.h"
 #include "authgate/discovery.h"
 #include "authgate/http_fetcher.h"
 #include "authgate/oauth_client.h"
 #include "authgate/pkce.h"
 #include "authgate/provider_config.h"
+#include "authgate/provider_spec.h"
 #include "authgate/status.h"
 #include "authgate/token_response.h"
 #include "bindings.h"
+#include "bound_provider.h"
 #include "claims.h"
 #include "json_conversion.h"
-#include "policy_from_provider.h"
 #include "status_translation.h"
 
 namespace py = pybind11;
@@ -32,25 +37,29 @@ namespace py = pybind11;
 namespace authgate::python {
 namespace {
 
-// Options shared by Provider.discover() and Provider.cognito(), converted
-// from keywords with the GIL held.
-struct ProviderOptions {
-  CurlOptions curl;
+// Keywords of Provider.discover/cognito that are not part of the provider
+// description: they say how this process talks to it, or pick the client.
+struct TransportOptions {
+  // A PEM bundle to trust instead of the system store.
+  std::string ca_file;
+  // Load the JWKS before returning.
   bool warm_up = true;
+  // Which client of the spec's clients this Provider is; empty: the first.
+  std::string client;
 };
 
 template <typename T>
-std::optional<T> Take(py::dict& kwargs, const char* key) {
+void TakeOption(py::dict& kwargs, const char* key, T& out) {
   if (!kwargs.contains(key)) {
-    return std::nullopt;
+    return;
   }
   py::object value = kwargs[key];
   PyDict_DelItemString(kwargs.ptr(), key);
   if (value.is_none()) {
-    return std::nullopt;
+    return;
   }
   try {
-    return value.cast<T>();
+    out = value.cast<T>();
   } catch (const py::cast_error&) {
     throw py::type_error(absl::StrCat(
         "argument '", key, "' has the wrong type (",
@@ -58,13 +67,76 @@ std::optional<T> Take(py::dict& kwargs, const char* key) {
   }
 }
 
-// A str or a sequence of str, as a list.
-std::optional<std::vector<std::string>> TakeList(py::dict& kwargs,
-                                                 const char* key) {
-  if (kwargs.contains(key) && py::isinstance<py::str>(kwargs[key])) {
-    return std::vector<std::string>{*Take<std::string>(kwargs, key)};
+TransportOptions TakeTransportOptions(py::dict& kwargs) {
+  TransportOptions options;
+  TakeOption(kwargs, "ca_file", options.ca_file);
+  TakeOption(kwargs, "warm_up", options.warm_up);
+  TakeOption(kwargs, "client", options.client);
+  return options;
+}
+
+// Parses the spec, creates the chosen client's OAuthClient (discovery when
+// the spec says so) and the provider's verifier, and loads the keys unless
+// told not to. Blocking: call without the GIL.
+std::shared_ptr<BoundProvider> CreateProvider(nlohmann::json value,
+                                              const TransportOptions& options) {
+  auto bound = std::make_shared<BoundProvider>();
+  bound->spec = ValueOrThrow(ParseProviderSpec(value, "Provider"));
+  const ProviderSpec& spec = bound->spec;
+  const OAuthClientSpec* chosen = spec.FindClient(options.client);
+  if (chosen == nullptr && !options.client.empty()) {
+    ThrowIfError(ConfigFieldError("Provider.client",
+                                  "names none of the provider's client ids"));
   }
-  return Take<std::vector<std::string>>(kwargs, key);
+  // A spec without clients (audiences only) has no client to act as; the
+  // core's ProviderConfig check names the missing client_id.
+  const OAuthClientSpec no_client;
+  CurlOptions curl;
+  curl.ca_file = options.ca_file;
+  curl.allow_insecure_http = spec.allow_insecure_http;
+  OAuthClient::Dependencies deps;
+  deps.fetcher = CreateCurlHttpFetcher(curl);
+  bound->client = ValueOrThrow(
+      OAuthClient::Create(spec, chosen ? *chosen : no_client, std::move(deps)));
+  VerifierOptions verifier_options;
+  verifier_options.providers.push_back(
+      MakeProviderPolicy(spec, bound->client->jwks()));
+  bound->verifier = std::shared_ptr<TokenVerifier>(
+      ValueOrThrow(TokenVerifier::Create(std::move(verifier_options))));
+  if (options.warm_up) {
+    ThrowIfError(bound->client->WarmUp());
+  }
+  bound->spec_json = std::move(value);
+  return bound;
+}
+
+// Provider.discover(issuer, **spec) and Provider.cognito(region,
+// user_pool_id, **spec): the positional arguments are spec keys like the
+// rest; unknown keys are the core parser's error.
+std::shared_ptr<BoundProvider> ProviderFromKeywords(
+    py::kwargs kwargs,
+    std::initializer_list<std::pair<const char*, const std::string*>>
+        positional) {
+  TransportOptions options = TakeTransportOptions(kwargs);
+  nlohmann::json value = KeywordsToJson(kwargs);
+  for (const auto& [key, text] : positional) {
+    value[key] = *text;
+  }
+  py::gil_scoped_release release;
+  return CreateProvider(std::move(value), options);
+}
+
+std::shared_ptr<BoundProvider> Discover(const std::string& issuer,
+                                        py::kwargs kwargs) {
+  return ProviderFromKeywords(std::move(kwargs), {{"issuer", &issuer}});
+}
+
+std::shared_ptr<BoundProvider> Cognito(const std::string& region,
+                                       const std::string& user_pool_id,
+                                       py::kwargs kwargs) {
+  return ProviderFromKeywords(
+      std::move(kwargs),
+      {{"region", &region}, {"user_pool_id", &user_pool_id}});
 }
 
 absl::Duration Seconds(double seconds, const char* name) {
@@ -74,145 +146,6 @@ absl::Duration Seconds(double seconds, const char* name) {
                            absl::StrCat(name, " must be a positive number")));
   }
   return absl::Seconds(seconds);
-}
-
-// Applies the keywords common to both factories to `config` and `options`;
-// leftover keywords are a TypeError, as for any Python function.
-void ApplyCommonKeywords(py::dict kwargs, ProviderConfig& config,
-                         ProviderOptions& options) {
-  if (auto v = Take<std::string>(kwargs, "client_id")) {
-    config.client_id = *v;
-  }
-  if (auto v = Take<std::string>(kwargs, "client_secret")) {
-    config.client_secret = *v;
-  }
-  if (auto v = Take<std::string>(kwargs, "auth_method")) {
-    std::optional<ClientAuthMethod> method = ClientAuthMethodFromName(*v);
-    if (!method.has_value()) {
-      ThrowIfError(MakeError(
-          absl::StatusCode::kInvalidArgument, ErrorReason::kConfigInvalid,
-          "auth_method must be client_secret_basic, client_secret_post or "
-          "none"));
-    }
-    config.auth_method = *method;
-  } else if (config.client_secret.empty()) {
-    // No secret means a public client; PKCE protects its code exchange.
-    config.auth_method = ClientAuthMethod::kNone;
-  }
-  if (auto v = Take<std::string>(kwargs, "redirect_uri")) {
-    config.redirect_uri = *v;
-  }
-  if (auto v = TakeList(kwargs, "scopes")) {
-    config.scopes = *v;
-  }
-  if (auto v = Take<std::string>(kwargs, "name")) {
-    config.name = *v;
-  }
-  if (auto v = TakeList(kwargs, "additional_issuers")) {
-    config.additional_issuers = *v;
-  }
-  if (auto v = TakeList(kwargs, "token_use")) {
-    config.token_uses = *v;
-  }
-  if (auto v = TakeList(kwargs, "token_type")) {
-    config.token_types = *v;
-  }
-  if (auto v = Take<double>(kwargs, "clock_skew")) {
-    config.clock_skew = absl::Seconds(*v);
-  }
-  if (auto v = Take<double>(kwargs, "http_timeout")) {
-    config.http_timeout = Seconds(*v, "http_timeout");
-    config.jwks.fetch_timeout = config.http_timeout;
-  }
-  ProviderEndpoints& e = config.endpoints;
-  if (auto v = Take<std::string>(kwargs, "authorization_endpoint")) {
-    e.authorization_endpoint = *v;
-  }
-  if (auto v = Take<std::string>(kwargs, "token_endpoint")) {
-    e.token_endpoint = *v;
-  }
-  if (auto v = Take<std::string>(kwargs, "userinfo_endpoint")) {
-    e.userinfo_endpoint = *v;
-  }
-  if (auto v = Take<std::string>(kwargs, "revocation_endpoint")) {
-    e.revocation_endpoint = *v;
-  }
-  if (auto v = Take<std::string>(kwargs, "end_session_endpoint")) {
-    e.end_session_endpoint = *v;
-  }
-  if (auto v = Take<std::string>(kwargs, "jwks_uri")) {
-    e.jwks_uri = *v;
-  }
-  if (auto v = Take<bool>(kwargs, "use_discovery")) {
-    config.use_discovery = *v;
-  }
-  if (auto v = Take<double>(kwargs, "jwks_refetch_cooldown")) {
-    config.jwks.refetch_cooldown = absl::Seconds(*v);
-  }
-  if (auto v = Take<bool>(kwargs, "jwks_background_refresh")) {
-    config.jwks.background_refresh = *v;
-  }
-  if (auto v = Take<std::string>(kwargs, "ca_file")) {
-    options.curl.ca_file = *v;
-  }
-  if (auto v = Take<bool>(kwargs, "allow_insecure_http")) {
-    options.curl.allow_insecure_http = *v;
-  }
-  if (auto v = Take<bool>(kwargs, "warm_up")) {
-    options.warm_up = *v;
-  }
-  if (!kwargs.empty()) {
-    std::string first = py::str(*kwargs.begin()->first);
-    throw py::type_error(
-        absl::StrCat("unexpected keyword argument '", first, "'"));
-  }
-}
-
-// Blocking: discovery and the first JWKS fetch. Call without the GIL.
-std::shared_ptr<OAuthClient> CreateClient(ProviderConfig config,
-                                          const ProviderOptions& options) {
-  OAuthClient::Dependencies deps;
-  deps.fetcher = CreateCurlHttpFetcher(options.curl);
-  std::shared_ptr<OAuthClient> client =
-      ValueOrThrow(OAuthClient::Create(std::move(config), std::move(deps)));
-  if (options.warm_up) {
-    ThrowIfError(client->WarmUp());
-  }
-  return client;
-}
-
-std::shared_ptr<OAuthClient> Discover(const std::string& issuer,
-                                      const py::kwargs& kwargs) {
-  ProviderConfig config;
-  ProviderOptions options;
-  config.issuer = issuer;
-  config.name = issuer;
-  ApplyCommonKeywords(kwargs, config, options);
-  py::gil_scoped_release release;
-  return CreateClient(std::move(config), options);
-}
-
-std::shared_ptr<OAuthClient> Cognito(const std::string& region,
-                                     const std::string& user_pool_id,
-                                     py::kwargs kwargs) {
-  CognitoPool pool;
-  pool.region = region;
-  pool.user_pool_id = user_pool_id;
-  if (auto v = Take<std::string>(kwargs, "domain")) {
-    pool.domain = *v;
-  }
-  if (auto v = Take<bool>(kwargs, "updated_issuer_format")) {
-    pool.updated_issuer_format = *v;
-  }
-  // The JWKS URL belongs to the pool (moto serves it on its own host).
-  if (auto v = Take<std::string>(kwargs, "jwks_uri")) {
-    pool.jwks_uri = *v;
-  }
-  ProviderConfig config = ValueOrThrow(MakeCognitoProviderConfig(pool));
-  ProviderOptions options;
-  ApplyCommonKeywords(kwargs, config, options);
-  py::gil_scoped_release release;
-  return CreateClient(std::move(config), options);
 }
 
 py::dict MetadataToDict(const ProviderMetadata& m) {
@@ -341,13 +274,18 @@ verified (signature, issuer, audience, expiry, nonce, ``at_hash``).
 }
 
 void BindProvider(py::module_& m) {
-  py::class_<OAuthClient, std::shared_ptr<OAuthClient>>(m, "Provider", R"doc(
+  py::class_<BoundProvider, std::shared_ptr<BoundProvider>>(m, "Provider",
+                                                            R"doc(
 One OAuth 2.0 / OpenID Connect client of one provider.
 
 A Cognito user pool app client (:meth:`cognito`) or any OIDC relying party
-(:meth:`discover`). It owns the provider's endpoints, its live JWKS and a
-verifier for the ID tokens it receives. Thread-safe; network calls release
-the GIL. Secrets never appear in exceptions or reprs.
+(:meth:`discover`). The keywords are the keys of one provider object of the
+server's configuration (docs/providers.md), read by the same core parser, so
+defaults, rules and messages (``Provider.key: ...``) are the server's. It
+owns the provider's endpoints, its live JWKS and a verifier for its tokens.
+A spec with several ``clients`` is still one client here: ``client=`` picks
+which (default: the first). Thread-safe; network calls release the GIL.
+Secrets never appear in exceptions or reprs.
 
 Example::
 
@@ -364,47 +302,53 @@ Example::
                   R"doc(Builds a provider from its discovery document.
 
 Fetches ``{issuer}/.well-known/openid-configuration`` (its ``issuer`` must
-equal ``issuer`` exactly) and, unless ``warm_up=False``, the JWKS.
+equal ``issuer`` exactly) unless the spec turns discovery off, and, unless
+``warm_up=False``, the JWKS.
 
 Args:
     issuer: The issuer URL, exactly as it appears in ``iss``.
-    **options: ``client_id`` (required), ``client_secret``, ``auth_method``
-        (``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``;
-        default basic with a secret, none without), ``redirect_uri``,
-        ``scopes``, ``name``, ``additional_issuers``, ``token_use``,
-        ``token_type`` (accepted header ``typ`` values, e.g. ``"at+jwt"``),
-        ``clock_skew``, ``http_timeout`` (seconds), endpoint overrides
-        (``authorization_endpoint``, ``token_endpoint``,
-        ``userinfo_endpoint``, ``revocation_endpoint``,
-        ``end_session_endpoint``, ``jwks_uri``), ``use_discovery`` (False:
-        no discovery request; the overrides are all there is and
-        ``jwks_uri`` is required), ``jwks_refetch_cooldown``,
-        ``jwks_background_refresh``, ``ca_file``, ``allow_insecure_http``,
-        ``warm_up``.
+    **spec: Provider spec keys: ``client_id``, ``client_secret`` or
+        ``client_secret_file``, ``auth_method`` (``"client_secret_basic"``,
+        ``"client_secret_post"``, ``"none"``), ``redirect_uri``,
+        ``scopes``, ``clients`` (a list of such client dicts), ``name``,
+        ``kind``, ``additional_issuers``, ``audiences``, ``token_uses``,
+        ``token_types``, ``algorithms``, ``clock_skew``, ``max_lifetime``,
+        ``required_claims``, ``groups_claim``, ``username_claim``,
+        ``http_timeout`` (durations: seconds, a ``timedelta`` or ``"5s"``),
+        ``allow_insecure_http``, ``use_discovery``, ``jwks_uri``,
+        ``endpoints`` (a dict of ``authorization_endpoint``,
+        ``token_endpoint``, ``userinfo_endpoint``, ``revocation_endpoint``,
+        ``end_session_endpoint``, ``jwks_uri``), ``logout_style``, ``jwks``
+        (cache options: ``refetch_cooldown``, ``background_refresh``, ...),
+        ``client_credentials_refresh_margin``. Not spec keys: ``client``
+        (the client id to act as), ``ca_file`` (a PEM bundle to trust) and
+        ``warm_up`` (default True). A keyword given as None is left out.
 
 Returns:
     A new Provider.
 
 Raises:
-    ConfigurationError: Invalid options, or the document names another
-        issuer (reason ``discovery_mismatch``).
+    ConfigurationError: An unknown key (``Provider.key: unknown field``), a
+        value of the wrong type or an invalid setting (``config_invalid``),
+        or the document names another issuer (``discovery_mismatch``).
     ProviderUnavailableError: Discovery or the JWKS could not be fetched.
-    TypeError: An unknown keyword or a value of the wrong type.
+    TypeError: A value with no JSON form.
 )doc")
       .def_static("cognito", &Cognito, py::arg("region"),
                   py::arg("user_pool_id"),
                   R"doc(Builds a provider for an Amazon Cognito user pool.
 
-No discovery round trip: the issuer, JWKS URL and, with ``domain``, the
-hosted-UI endpoints (``/oauth2/authorize``, ``/oauth2/token``,
-``/oauth2/userInfo``, ``/oauth2/revoke``, ``/logout``) are derived.
+The issuer and JWKS URL are derived, and with ``domain`` the hosted-UI
+endpoints (``/oauth2/authorize``, ``/oauth2/token``, ``/oauth2/userInfo``,
+``/oauth2/revoke``, ``/logout``) too; without ``domain`` (and without
+``jwks_uri``) the endpoints come from the pool's discovery document.
 
 Args:
-    region: The pool's region, e.g. ``"eu-west-1"``.
-    user_pool_id: The pool id, e.g. ``"eu-west-1_AbCdEf123"``.
-    **options: ``domain`` (hosted-UI prefix, host name or origin),
-        ``updated_issuer_format``, ``jwks_uri``, and every option of
-        :meth:`discover`.
+    region: The pool's region, e.g. ``"eu-west-1"`` (spec key ``region``).
+    user_pool_id: The pool id, e.g. ``"eu-west-1_AbCdEf123"`` (spec key
+        ``user_pool_id``).
+    **spec: ``domain`` (hosted-UI prefix, host name or origin),
+        ``updated_issuer_format``, and every keyword of :meth:`discover`.
 
 Returns:
     A new Provider.
@@ -412,10 +356,13 @@ Returns:
 Raises:
     ConfigurationError: A malformed region, pool id or option.
     ProviderUnavailableError: The JWKS could not be fetched (``warm_up``).
-    TypeError: An unknown keyword or a value of the wrong type.
+    TypeError: A value with no JSON form.
 )doc")
       .def(
-          "warm_up", [](OAuthClient& self) { ThrowIfError(self.WarmUp()); },
+          "warm_up",
+          [](const BoundProvider& self) {
+            ThrowIfError(self.client->WarmUp());
+          },
           py::call_guard<py::gil_scoped_release>(),
           R"doc(Loads the JWKS now unless a fresh set is loaded.
 
@@ -424,7 +371,7 @@ Raises:
 )doc")
       .def(
           "authorization_url",
-          [](const OAuthClient& self,
+          [](const BoundProvider& self,
              const std::optional<std::vector<std::string>>& scopes,
              const std::optional<std::string>& redirect_uri,
              const std::optional<std::string>& prompt,
@@ -440,7 +387,7 @@ Raises:
             request.identity_provider = identity_provider.value_or("");
             request.idp_identifier = idp_identifier.value_or("");
             request.extra_params = std::move(extra_params);
-            return ValueOrThrow(self.BuildAuthorizationUrl(request));
+            return ValueOrThrow(self.client->BuildAuthorizationUrl(request));
           },
           py::kw_only(), py::arg("scopes") = py::none(),
           py::arg("redirect_uri") = py::none(), py::arg("prompt") = py::none(),
@@ -471,7 +418,7 @@ Raises:
 )doc")
       .def(
           "exchange_code",
-          [](OAuthClient& self, const std::string& code,
+          [](const BoundProvider& self, const std::string& code,
              const std::optional<std::string>& code_verifier,
              const std::optional<std::string>& nonce,
              const std::optional<std::string>& redirect_uri) {
@@ -480,7 +427,7 @@ Raises:
             request.code_verifier = code_verifier.value_or("");
             request.nonce = nonce.value_or("");
             request.redirect_uri = redirect_uri.value_or("");
-            return ValueOrThrow(self.ExchangeCode(request));
+            return ValueOrThrow(self.client->ExchangeCode(request));
           },
           py::arg("code"), py::kw_only(), py::arg("code_verifier") = py::none(),
           py::arg("nonce") = py::none(), py::arg("redirect_uri") = py::none(),
@@ -508,9 +455,9 @@ Raises:
 )doc")
       .def(
           "refresh",
-          [](OAuthClient& self, const std::string& refresh_token,
+          [](const BoundProvider& self, const std::string& refresh_token,
              const std::vector<std::string>& scopes) {
-            return ValueOrThrow(self.Refresh(refresh_token, scopes));
+            return ValueOrThrow(self.client->Refresh(refresh_token, scopes));
           },
           py::arg("refresh_token"), py::kw_only(),
           py::arg("scopes") = py::tuple(),
@@ -535,8 +482,9 @@ Raises:
 )doc")
       .def(
           "client_credentials",
-          [](OAuthClient& self, const std::vector<std::string>& scopes) {
-            return ValueOrThrow(self.ClientCredentials(scopes));
+          [](const BoundProvider& self,
+             const std::vector<std::string>& scopes) {
+            return ValueOrThrow(self.client->ClientCredentials(scopes));
           },
           py::arg("scopes") = py::tuple(),
           py::call_guard<py::gil_scoped_release>(),
@@ -557,17 +505,21 @@ Raises:
     ConfigurationError: The client is public (has no secret).
     ProviderUnavailableError: The provider could not be reached.
 )doc")
-      .def("clear_client_credentials_cache",
-           &OAuthClient::ClearClientCredentialsCache,
-           "Drops cached client_credentials tokens.")
+      .def(
+          "clear_client_credentials_cache",
+          [](const BoundProvider& self) {
+            self.client->ClearClientCredentialsCache();
+          },
+          "Drops cached client_credentials tokens.")
       .def(
           "userinfo",
-          [](OAuthClient& self, const std::string& access_token,
+          [](const BoundProvider& self, const std::string& access_token,
              const std::optional<std::string>& expected_subject) {
             absl::StatusOr<nlohmann::json> info;
             {
               py::gil_scoped_release release;
-              info = self.UserInfo(access_token, expected_subject.value_or(""));
+              info = self.client->UserInfo(access_token,
+                                           expected_subject.value_or(""));
             }
             return JsonToPython(ValueOrThrow(std::move(info)));
           },
@@ -593,9 +545,9 @@ Raises:
 )doc")
       .def(
           "revoke",
-          [](OAuthClient& self, const std::string& token,
+          [](const BoundProvider& self, const std::string& token,
              const std::string& token_type_hint) {
-            ThrowIfError(self.Revoke(token, token_type_hint));
+            ThrowIfError(self.client->Revoke(token, token_type_hint));
           },
           py::arg("token"), py::kw_only(),
           py::arg("token_type_hint") = "refresh_token",
@@ -616,7 +568,7 @@ Raises:
 )doc")
       .def(
           "logout_url",
-          [](const OAuthClient& self,
+          [](const BoundProvider& self,
              const std::optional<std::string>& post_logout_redirect_uri,
              const std::optional<std::string>& id_token_hint,
              const std::optional<std::string>& state) {
@@ -625,7 +577,7 @@ Raises:
                 post_logout_redirect_uri.value_or("");
             request.id_token_hint = id_token_hint.value_or("");
             request.state = state.value_or("");
-            return ValueOrThrow(self.BuildLogoutUrl(request));
+            return ValueOrThrow(self.client->BuildLogoutUrl(request));
           },
           py::kw_only(), py::arg("post_logout_redirect_uri") = py::none(),
           py::arg("id_token_hint") = py::none(), py::arg("state") = py::none(),
@@ -649,32 +601,38 @@ Raises:
 )doc")
       .def(
           "verify",
-          [](const OAuthClient& self, const std::string& token,
-             const std::optional<std::string>& token_use,
-             std::vector<std::string> scopes, bool require_all,
+          [](const BoundProvider& self, const std::string& token,
+             const std::optional<OneOrMany>& token_uses,
+             const std::optional<OneOrMany>& audiences,
+             std::vector<std::string> scopes,
+             const std::optional<std::string>& scope_match,
+             std::vector<std::string> groups,
+             const std::optional<std::string>& group_match,
              const std::optional<std::string>& nonce) {
-            VerifyOptions options;
-            if (token_use.has_value()) {
-              options.token_uses = {*token_use};
-            }
-            options.scopes = std::move(scopes);
-            options.scope_match = require_all ? Match::kAll : Match::kAny;
-            options.nonce = nonce.value_or("");
-            return Claims(ValueOrThrow(self.Verify(token, options)));
+            return VerifyToken(*self.verifier, token, std::nullopt, token_uses,
+                               audiences, std::move(scopes), scope_match,
+                               std::move(groups), group_match, nonce);
           },
-          py::arg("token"), py::kw_only(), py::arg("token_use") = py::none(),
-          py::arg("scopes") = py::tuple(), py::arg("require_all") = true,
-          py::arg("nonce") = py::none(),
+          py::arg("token"), py::kw_only(), py::arg("token_uses") = py::none(),
+          py::arg("audiences") = py::none(), py::arg("scopes") = py::tuple(),
+          py::arg("scope_match") = py::none(), py::arg("groups") = py::tuple(),
+          py::arg("group_match") = py::none(), py::arg("nonce") = py::none(),
           py::call_guard<py::gil_scoped_release>(),
-          R"doc(Verifies a token of this provider (audience = client id).
+          R"doc(Verifies a token of this provider.
 
-For several providers or groups checks, build a :class:`Verifier`.
+The provider's policy (``MakeProviderPolicy`` of its spec: every client id
+and ``audiences`` accepted, the kind's audience rule and claim names) with
+the live keys; the keywords are those of :meth:`Verifier.verify`.
 
 Args:
-    token: A compact JWS.
-    token_use: Required Cognito ``token_use``, e.g. ``"access"``.
+    token: A compact JWS, byte for byte.
+    token_uses: Accepted ``token_use`` value(s) for this call.
+    audiences: For this call, the audience must be one of these (e.g. this
+        client's id when the spec lists several clients).
     scopes: Scopes the token must carry.
-    require_all: Every scope (True) or any one (False).
+    scope_match: ``"all"`` (default) or ``"any"``.
+    groups: Groups the token must carry.
+    group_match: ``"any"`` (default) or ``"all"``.
     nonce: The ``nonce`` the token must carry.
 
 Returns:
@@ -682,33 +640,48 @@ Returns:
 
 Raises:
     InvalidTokenError: The token is not acceptable (see ``.reason``).
-    PermissionDeniedError: A required scope is missing.
+    PermissionDeniedError: A required scope or group is missing.
     ProviderUnavailableError: The keys could not be loaded.
 )doc")
       .def_property_readonly(
-          "name", [](const OAuthClient& c) { return c.config().name; },
-          "str: The provider's label.")
+          "name", [](const BoundProvider& c) { return c.spec.name; },
+          "str: The provider's label (the spec's ``name``).")
       .def_property_readonly(
-          "issuer", [](const OAuthClient& c) { return c.config().issuer; },
+          "issuer",
+          [](const BoundProvider& c) { return c.client->config().issuer; },
           "str: The issuer.")
       .def_property_readonly(
           "client_id",
-          [](const OAuthClient& c) { return c.config().client_id; },
-          "str: The client id (the default audience).")
+          [](const BoundProvider& c) { return c.client->config().client_id; },
+          "str: The id of the client this Provider acts as.")
       .def_property_readonly(
-          "jwks_uri", [](const OAuthClient& c) { return c.jwks()->jwks_uri(); },
+          "jwks_uri",
+          [](const BoundProvider& c) { return c.client->jwks()->jwks_uri(); },
           "str: Where the keys are fetched from.")
       .def_property_readonly(
           "metadata",
-          [](const OAuthClient& c) { return MetadataToDict(c.metadata()); },
+          [](const BoundProvider& c) {
+            return MetadataToDict(c.client->metadata());
+          },
           "dict: The endpoints in use (discovery plus overrides).")
       .def_property_readonly(
-          "jwks_ready", [](const OAuthClient& c) { return c.jwks()->ready(); },
+          "jwks_ready",
+          [](const BoundProvider& c) { return c.client->jwks()->ready(); },
           "bool: True when a key set is loaded and servable.")
       .def(
+          "describe",
+          [](const BoundProvider& c) {
+            return JsonToPython(DescribeProviderSpec(c.spec));
+          },
+          R"doc(Returns the parsed spec as a dict, secrets masked.
+
+Returns:
+    What the server's ``--check_config`` prints for this provider.
+)doc")
+      .def(
           "jwks_stats",
-          [](const OAuthClient& c) {
-            JwksCacheStats s = c.jwks()->stats();
+          [](const BoundProvider& c) {
+            JwksCacheStats s = c.client->jwks()->stats();
             py::dict d;
             d["fetches"] = s.fetches;
             d["fetch_failures"] = s.fetch_failures;
@@ -723,9 +696,10 @@ Returns:
     A dict with ``fetches``, ``fetch_failures``, ``unknown_kid_refetches``,
     ``unknown_kid_throttled`` and ``key_sets_loaded``.
 )doc")
-      .def("__repr__", [](const OAuthClient& c) {
-        return absl::StrCat("Provider(issuer='", c.config().issuer,
-                            "', client_id='", c.config().client_id, "')");
+      .def("__repr__", [](const BoundProvider& c) {
+        return absl::StrCat("Provider(issuer='", c.client->config().issuer,
+                            "', client_id='", c.client->config().client_id,
+                            "')");
       });
 }
 
@@ -801,13 +775,6 @@ Returns:
 }
 
 }  // namespace
-
-void PolicyFromProvider(py::handle provider, ProviderPolicy& policy) {
-  if (!py::isinstance<OAuthClient>(provider)) {
-    throw py::type_error("provider must be an authgate.Provider");
-  }
-  policy = provider.cast<const OAuthClient&>().policy();
-}
 
 void RegisterOAuth(py::module_& m) {
   BindAuthorizationUrl(m);

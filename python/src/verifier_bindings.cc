@@ -4,7 +4,6 @@
 // the GIL for the whole verification (signature check, cache, policy) and
 // returns a Claims object that wraps the VerifiedToken; Python values are
 // only built when a caller reads them, so a cache hit costs no JSON work.
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,15 +19,15 @@
 #include <pybind11/stl.h>
 
 #include "authgate/algorithm.h"
-#include "authgate/static_key_source.h"
+#include "authgate/provider_spec.h"
 #include "authgate/status.h"
 #include "authgate/token_verifier.h"
 #include "authgate/unverified_token.h"
 #include "authgate/verified_token.h"
 #include "bindings.h"
+#include "bound_provider.h"
 #include "claims.h"
 #include "json_conversion.h"
-#include "policy_from_provider.h"
 #include "status_translation.h"
 
 namespace py = pybind11;
@@ -36,121 +35,66 @@ namespace py = pybind11;
 namespace authgate::python {
 namespace {
 
-// One string or several: `issuer="https://..."` and `issuer=[...]` both work.
-using OneOrMany = std::variant<std::string, std::vector<std::string>>;
-
-std::vector<std::string> ToList(const std::optional<OneOrMany>& value) {
-  if (!value.has_value()) {
-    return {};
-  }
-  if (const std::string* one = std::get_if<std::string>(&*value)) {
-    return {*one};
-  }
-  return std::get<std::vector<std::string>>(*value);
-}
-
-absl::Duration SecondsToDuration(double seconds, const char* name) {
-  if (!std::isfinite(seconds)) {
-    ThrowInvalidArgument(absl::StrCat(name, " must be a finite number"));
-  }
-  return absl::Seconds(seconds);
-}
-
-// The Python-visible ProviderPolicy: the core policy plus what was asked for,
-// kept for repr and introspection.
-struct PolicySpec {
+// The Python-visible ProviderPolicy: the core policy plus the spec's
+// description (secrets masked), kept for repr and describe().
+struct BoundPolicy {
   ProviderPolicy policy;
-  std::string key_source;  // "jwks", "jwks_file:<path>" or "provider"
+  nlohmann::json description;
 };
 
-std::shared_ptr<PolicySpec> MakePolicySpec(
-    const std::optional<OneOrMany>& issuer,
-    const std::optional<std::string>& jwks,
-    const std::optional<std::string>& jwks_file, const py::object& provider,
-    std::string name, const std::optional<OneOrMany>& audience,
-    bool allow_any_audience, const std::optional<OneOrMany>& token_use,
-    const std::optional<OneOrMany>& token_type,
-    const std::optional<std::vector<std::string>>& algorithms,
-    double clock_skew, bool allow_missing_exp,
-    std::optional<double> max_lifetime,
-    const std::optional<py::dict>& required_claims) {
-  auto spec = std::make_shared<PolicySpec>();
-  ProviderPolicy& policy = spec->policy;
-  const int sources = static_cast<int>(jwks.has_value()) +
-                      static_cast<int>(jwks_file.has_value()) +
-                      static_cast<int>(!provider.is_none());
-  if (sources != 1) {
-    ThrowIfError(MakeError(
-        absl::StatusCode::kInvalidArgument, ErrorReason::kConfigInvalid,
-        "exactly one of jwks, jwks_file and provider must be given"));
+// Where the keys come from: the spec's static keys, or a Provider's live
+// JwksCache when the spec's keys are live and a Provider was given. Live keys
+// without a Provider are MakeStaticKeys' error.
+std::shared_ptr<BoundPolicy> PolicyFromSpecJson(
+    const nlohmann::json& value, std::shared_ptr<KeySource> live_keys) {
+  ProviderSpec spec = ValueOrThrow(ParseProviderSpec(value, "ProviderPolicy"));
+  std::shared_ptr<KeySource> keys =
+      live_keys != nullptr && !spec.keys.is_static()
+          ? std::move(live_keys)
+          : ValueOrThrow(MakeStaticKeys(spec));
+  auto bound = std::make_shared<BoundPolicy>();
+  bound->policy = MakeProviderPolicy(spec, std::move(keys));
+  bound->description = DescribeProviderSpec(spec);
+  return bound;
+}
+
+// ProviderPolicy(**kwargs): the keywords are the spec's keys, plus
+// `provider` (a Provider, whose spec the keywords are laid over and whose
+// live keys are used).
+std::shared_ptr<BoundPolicy> PolicyFromKeywords(py::kwargs kwargs) {
+  py::object provider = py::none();
+  if (kwargs.contains("provider")) {
+    provider = kwargs["provider"];
+    PyDict_DelItemString(kwargs.ptr(), "provider");
   }
+  nlohmann::json value = KeywordsToJson(kwargs);
+  std::shared_ptr<KeySource> live_keys;
   if (!provider.is_none()) {
-    // Fills issuers, keys, default audience (client id) and token uses.
-    PolicyFromProvider(provider, policy);
-    spec->key_source = "provider";
-  } else if (jwks.has_value()) {
-    policy.keys = ValueOrThrow(StaticKeySource::FromJwksJson(*jwks));
-    spec->key_source = "jwks";
-  } else {
-    policy.keys = ValueOrThrow(StaticKeySource::FromJwksFile(*jwks_file));
-    spec->key_source = "jwks_file:" + *jwks_file;
-  }
-  if (issuer.has_value()) {
-    policy.issuers = ToList(issuer);
-  }
-  if (!name.empty()) {
-    policy.name = std::move(name);
-  } else if (policy.name.empty() && !policy.issuers.empty()) {
-    policy.name = policy.issuers.front();
-  }
-  if (audience.has_value()) {
-    policy.audiences = ToList(audience);
-  }
-  policy.allow_any_audience = allow_any_audience;
-  if (token_use.has_value()) {
-    policy.token_uses = ToList(token_use);
-  }
-  if (token_type.has_value()) {
-    policy.token_types = ToList(token_type);
-  }
-  if (algorithms.has_value()) {
-    policy.algorithms.clear();
-    for (const std::string& alg_name : *algorithms) {
-      std::optional<Algorithm> alg = AlgorithmFromName(alg_name);
-      if (!alg.has_value()) {
-        ThrowIfError(MakeError(
-            absl::StatusCode::kInvalidArgument, ErrorReason::kConfigInvalid,
-            absl::StrCat("unknown algorithm ", alg_name.substr(0, 32))));
-      }
-      policy.algorithms.push_back(*alg);
+    if (!py::isinstance<BoundProvider>(provider)) {
+      throw py::type_error("provider must be an authgate.Provider");
     }
-  }
-  policy.clock_skew = SecondsToDuration(clock_skew, "clock_skew");
-  policy.allow_missing_exp = allow_missing_exp;
-  if (max_lifetime.has_value()) {
-    policy.max_lifetime = SecondsToDuration(*max_lifetime, "max_lifetime");
-  }
-  if (required_claims.has_value()) {
-    for (auto item : *required_claims) {
-      if (!py::isinstance<py::str>(item.first)) {
-        throw py::type_error("required_claims keys must be str");
-      }
-      policy.required_claims[item.first.cast<std::string>()] =
-          PythonToJson(item.second);
+    const auto& bound = provider.cast<const BoundProvider&>();
+    nlohmann::json merged = bound.spec_json;
+    for (auto& [key, item] : value.items()) {
+      merged[key] = std::move(item);
     }
+    value = std::move(merged);
+    live_keys = bound.client->jwks();
   }
-  return spec;
+  // Reading a jwks_file or client_secret_file may block.
+  py::gil_scoped_release release;
+  return PolicyFromSpecJson(value, std::move(live_keys));
 }
 
 std::shared_ptr<TokenVerifier> MakeVerifier(
-    const std::vector<std::shared_ptr<PolicySpec>>& specs,
+    const std::vector<std::shared_ptr<BoundPolicy>>& policies,
     size_t cache_max_entries, size_t cache_max_bytes, size_t max_token_bytes) {
   VerifierOptions options;
-  for (const std::shared_ptr<PolicySpec>& spec : specs) {
-    if (spec == nullptr) {
+  for (const std::shared_ptr<BoundPolicy>& bound : policies) {
+    if (bound == nullptr) {
       throw py::type_error("policies must not contain None");
     }
-    options.providers.push_back(spec->policy);
+    options.providers.push_back(bound->policy);
   }
   options.cache_max_entries = cache_max_entries;
   options.cache_max_bytes = cache_max_bytes;
@@ -176,9 +120,38 @@ std::shared_ptr<TokenVerifier> VerifierFromKeywords(py::kwargs kwargs) {
       PyDict_DelItemString(kwargs.ptr(), key);
     }
   }
-  py::object policy = py::type::of<PolicySpec>()(**kwargs);
-  return MakeVerifier({policy.cast<std::shared_ptr<PolicySpec>>()},
+  return MakeVerifier({PolicyFromKeywords(std::move(kwargs))},
                       cache_max_entries, cache_max_bytes, max_token_bytes);
+}
+
+// Verifier.from_jwks(jwks) / from_jwks_file(path): the positional argument is
+// one more spec key.
+std::shared_ptr<TokenVerifier> VerifierFromKeySource(const char* key,
+                                                     py::handle source,
+                                                     py::kwargs kwargs) {
+  if (kwargs.contains(key) || kwargs.contains("provider")) {
+    throw py::type_error(
+        absl::StrCat("got a second key source (", key, " or provider)"));
+  }
+  kwargs[key] = source;
+  return VerifierFromKeywords(std::move(kwargs));
+}
+
+std::vector<std::string> ToList(const std::optional<OneOrMany>& value) {
+  if (!value.has_value()) {
+    return {};
+  }
+  if (const std::string* one = std::get_if<std::string>(&*value)) {
+    return {*one};
+  }
+  return std::get<std::vector<std::string>>(*value);
+}
+
+Match MatchOrThrow(const std::string& name, const char* keyword) {
+  if (std::optional<Match> match = MatchFromName(name)) {
+    return *match;
+  }
+  ThrowInvalidArgument(absl::StrCat(keyword, " must be \"all\" or \"any\""));
 }
 
 py::tuple ToTuple(const std::vector<std::string>& values) {
@@ -236,14 +209,16 @@ Example::
           "str: Cognito's ``token_use``: ``\"id\"``, ``\"access\"`` or empty.")
       .def_property_readonly(
           "username", [](const Claims& c) { return c.token().username(); },
-          "str: ``cognito:username`` (ID tokens) or ``username`` (access "
-          "tokens); empty when absent.")
+          "str: The provider's username claim (Cognito: "
+          "``cognito:username``, or ``username`` in access tokens; OIDC: "
+          "``preferred_username``); empty when absent.")
       .def_property_readonly(
           "scopes", [](const Claims& c) { return ToTuple(c.token().scopes()); },
           "tuple[str, ...]: ``scope`` split on spaces.")
       .def_property_readonly(
           "groups", [](const Claims& c) { return ToTuple(c.token().groups()); },
-          "tuple[str, ...]: ``cognito:groups``.")
+          "tuple[str, ...]: The provider's groups claim (Cognito: "
+          "``cognito:groups``; OIDC: ``groups``).")
       .def_property_readonly(
           "nonce", [](const Claims& c) { return c.token().nonce(); },
           "str: ``nonce``; empty when absent.")
@@ -370,111 +345,137 @@ Returns:
 }
 
 void BindProviderPolicy(py::module_& m) {
-  py::class_<PolicySpec, std::shared_ptr<PolicySpec>>(m, "ProviderPolicy",
-                                                      R"doc(
+  py::class_<BoundPolicy, std::shared_ptr<BoundPolicy>>(m, "ProviderPolicy",
+                                                        R"doc(
 What one provider's tokens must satisfy, and where its keys come from.
 
-Give exactly one key source: ``jwks`` (a JWKS document as a string),
-``jwks_file`` (a path) or ``provider`` (a :class:`Provider`, whose live JWKS
-cache is used and whose issuer and client id become the defaults). Several
-policies make one :class:`Verifier` trust several issuers; a token is routed
-by its exact ``iss``.
+The keywords are the keys of one provider object of the server's
+configuration (``providers[i]``, docs/providers.md), read by the same core
+parser: defaults, rules and error messages are the server's, with
+``ProviderPolicy.`` in front of the field a message names. Keys come from
+``jwks_file`` (a path) or ``jwks_inline`` (a JWKS document, text or dict), or
+from ``provider`` (a :class:`Provider`: the other keywords are laid over its
+spec and its live JWKS cache is used). Several policies make one
+:class:`Verifier` trust several issuers; a token is routed by its exact
+``iss``.
 
 Example::
 
     policy = authgate.ProviderPolicy(
         jwks_file="jwks.json",
         issuer="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X",
-        audience="my-app-client-id",
-        token_use="access",
+        client_id="my-app-client-id",
+        token_uses="access",
     )
 )doc")
-      .def(py::init(&MakePolicySpec), py::kw_only(),
-           py::arg("issuer") = py::none(), py::arg("jwks") = py::none(),
-           py::arg("jwks_file") = py::none(), py::arg("provider") = py::none(),
-           py::arg("name") = "", py::arg("audience") = py::none(),
-           py::arg("allow_any_audience") = false,
-           py::arg("token_use") = py::none(),
-           py::arg("token_type") = py::none(),
-           py::arg("algorithms") = py::none(), py::arg("clock_skew") = 60.0,
-           py::arg("allow_missing_exp") = false,
-           py::arg("max_lifetime") = py::none(),
-           py::arg("required_claims") = py::none(),
-           R"doc(Builds a policy; keys given as text or a file are parsed now.
+      .def(py::init(&PolicyFromKeywords),
+           R"doc(Builds a policy; its key set is read and parsed now.
 
 Args:
-    issuer: The exact ``iss`` value(s) to trust. Required unless
-        ``provider`` is given.
-    jwks: A JWKS document (``{"keys": [...]}``).
-    jwks_file: Path of a JWKS document.
-    provider: A :class:`Provider`; its live JWKS is used.
-    name: Label used in ``Claims.provider`` and ``verify(provider=...)``;
-        defaults to the provider's name or the first issuer.
-    audience: Accepted ``aud`` value(s); for Cognito access tokens (no
-        ``aud``) the ``client_id`` claim is matched instead. Required unless
-        ``allow_any_audience`` (defaults to the provider's client id).
-    allow_any_audience: Accept any audience (explicit opt-out).
-    token_use: Accepted Cognito ``token_use`` value(s), e.g. ``"access"``.
-    token_type: Accepted JOSE header ``typ`` value(s), e.g. ``"at+jwt"``
-        (RFC 9068 access tokens); case-insensitive, ``application/`` prefix
-        optional. Not checked by default (Cognito sends no ``typ``).
-    algorithms: Allowed JWS algorithms, e.g. ``["RS256"]``; defaults to
-        every asymmetric algorithm.
-    clock_skew: Tolerance for ``exp``/``nbf``/``iat`` in seconds (at most
-        300).
-    allow_missing_exp: Accept tokens without ``exp``.
-    max_lifetime: Maximum ``exp - iat`` in seconds.
-    required_claims: Claims that must be present with exactly these values.
+    provider: A :class:`Provider` whose spec and live keys to use.
+    **spec: Provider spec keys, for example ``issuer`` (the exact ``iss``),
+        ``additional_issuers``, ``kind`` (``"cognito"`` or ``"oidc"``;
+        derived from the issuer when absent), ``name``, ``client_id`` and
+        ``clients`` (their ids are the accepted audiences), ``audiences``,
+        ``allow_any_audience``, ``jwks_file``, ``jwks_inline``,
+        ``token_uses``, ``token_types``, ``algorithms``, ``clock_skew`` and
+        ``max_lifetime`` (seconds, a ``timedelta`` or ``"90s"``),
+        ``allow_missing_exp``, ``required_claims``, ``groups_claim``,
+        ``username_claim``. A keyword given as None is left out.
 
 Raises:
-    ConfigurationError: No or several key sources, an unusable JWKS, an
-        unknown algorithm or a non-finite duration.
-    TypeError: An argument of the wrong type.
+    ConfigurationError: An unknown key (``ProviderPolicy.key: unknown
+        field``), a value of the wrong type, no audience, an unusable key
+        set, live keys without ``provider``, ... (reason
+        ``config_invalid``).
+    TypeError: ``provider`` is not a Provider, or a value has no JSON form.
+)doc")
+      .def_static(
+          "from_spec",
+          [](py::handle spec) {
+            nlohmann::json value = PythonToJson(spec);
+            py::gil_scoped_release release;
+            return PolicyFromSpecJson(value, nullptr);
+          },
+          py::arg("spec"),
+          R"doc(Builds a policy from one provider object of a server config.
+
+Args:
+    spec: The dict exactly as in the server's ``providers[i]`` (JSON types;
+        a ``null`` value is an error here, as there).
+
+Returns:
+    A new ProviderPolicy.
+
+Raises:
+    ConfigurationError: As for the constructor.
+    TypeError: ``spec`` holds a value with no JSON form.
 )doc")
       .def_property_readonly(
-          "name", [](const PolicySpec& s) { return s.policy.name; },
+          "name", [](const BoundPolicy& s) { return s.policy.name; },
           "str: The policy's label.")
       .def_property_readonly(
-          "issuers", [](const PolicySpec& s) { return s.policy.issuers; },
+          "issuers", [](const BoundPolicy& s) { return s.policy.issuers; },
           "list[str]: The trusted issuers.")
       .def_property_readonly(
-          "audiences", [](const PolicySpec& s) { return s.policy.audiences; },
-          "list[str]: The accepted audiences.")
+          "audiences", [](const BoundPolicy& s) { return s.policy.audiences; },
+          "list[str]: The accepted audiences (client ids, then audiences).")
       .def_property_readonly(
-          "token_uses", [](const PolicySpec& s) { return s.policy.token_uses; },
+          "token_uses",
+          [](const BoundPolicy& s) { return s.policy.token_uses; },
           "list[str]: The accepted token uses; empty means not checked.")
       .def_property_readonly(
           "token_types",
-          [](const PolicySpec& s) { return s.policy.token_types; },
+          [](const BoundPolicy& s) { return s.policy.token_types; },
           "list[str]: The accepted header ``typ`` values; empty means not "
           "checked.")
-      .def("__repr__", [](const PolicySpec& s) {
-        return absl::StrCat("ProviderPolicy(name='", s.policy.name, "', keys='",
-                            s.key_source, "')");
+      .def(
+          "describe",
+          [](const BoundPolicy& s) { return JsonToPython(s.description); },
+          R"doc(Returns the parsed spec as a dict, secrets masked.
+
+Returns:
+    What the server's ``--check_config`` prints for this provider.
+)doc")
+      .def("__repr__", [](const BoundPolicy& s) {
+        return absl::StrCat("ProviderPolicy(name='",
+                            s.policy.name.substr(0, 128),
+                            "', keys=", s.description.at("keys").dump(), ")");
       });
 }
 
-Claims Verify(const TokenVerifier& self, const std::string& token,
-              const std::optional<OneOrMany>& token_use,
-              const std::optional<OneOrMany>& audience,
-              std::vector<std::string> scopes, std::vector<std::string> groups,
-              bool require_all, std::optional<std::string> provider,
-              std::optional<std::string> nonce) {
+}  // namespace
+
+Claims VerifyToken(const TokenVerifier& verifier, const std::string& token,
+                   const std::optional<std::string>& provider,
+                   const std::optional<OneOrMany>& token_uses,
+                   const std::optional<OneOrMany>& audiences,
+                   std::vector<std::string> scopes,
+                   const std::optional<std::string>& scope_match,
+                   std::vector<std::string> groups,
+                   const std::optional<std::string>& group_match,
+                   const std::optional<std::string>& nonce) {
   VerifyOptions options;
-  options.token_uses = ToList(token_use);
-  options.audiences = ToList(audience);
-  options.scopes = std::move(scopes);
-  options.groups = std::move(groups);
-  options.scope_match = require_all ? Match::kAll : Match::kAny;
-  options.group_match = options.scope_match;
   if (provider.has_value()) {
-    options.provider = std::move(*provider);
+    options.provider = *provider;
+  }
+  options.token_uses = ToList(token_uses);
+  options.audiences = ToList(audiences);
+  options.scopes = std::move(scopes);
+  if (scope_match.has_value()) {
+    options.scope_match = MatchOrThrow(*scope_match, "scope_match");
+  }
+  options.groups = std::move(groups);
+  if (group_match.has_value()) {
+    options.group_match = MatchOrThrow(*group_match, "group_match");
   }
   if (nonce.has_value()) {
-    options.nonce = std::move(*nonce);
+    options.nonce = *nonce;
   }
-  return Claims(ValueOrThrow(self.Verify(token, options)));
+  return Claims(ValueOrThrow(verifier.Verify(token, options)));
 }
+
+namespace {
 
 void BindVerifier(py::module_& m) {
   py::class_<TokenVerifier, std::shared_ptr<TokenVerifier>>(m, "Verifier",
@@ -491,9 +492,9 @@ Example::
     verifier = authgate.Verifier.from_jwks_file(
         "jwks.json",
         issuer="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X",
-        audience="my-app-client-id",
+        client_id="my-app-client-id",
     )
-    claims = verifier.verify(token, token_use="access")
+    claims = verifier.verify(token, token_uses="access")
 )doc")
       .def(py::init(&MakeVerifier), py::arg("policies"), py::kw_only(),
            py::arg("cache_max_entries") = VerifierOptions().cache_max_entries,
@@ -513,18 +514,18 @@ Raises:
 )doc")
       .def_static(
           "from_jwks",
-          [](const std::string& jwks, py::kwargs kwargs) {
-            kwargs["jwks"] = jwks;
-            return VerifierFromKeywords(std::move(kwargs));
+          [](py::handle jwks, py::kwargs kwargs) {
+            return VerifierFromKeySource("jwks_inline", jwks,
+                                         std::move(kwargs));
           },
           py::arg("jwks"),
           R"doc(Builds a one-provider verifier from a JWKS document.
 
 Args:
-    jwks: The JWKS as a JSON string.
-    **options: Keyword arguments of :class:`ProviderPolicy` (``issuer`` and
-        ``audience`` at least) and of :class:`Verifier` (``cache_max_entries``,
-        ``cache_max_bytes``, ``max_token_bytes``).
+    jwks: The JWKS as JSON text or a dict (the spec's ``jwks_inline``).
+    **options: Keywords of :class:`ProviderPolicy` (``issuer`` and
+        ``client_id`` or ``audiences`` at least) and of :class:`Verifier`
+        (``cache_max_entries``, ``cache_max_bytes``, ``max_token_bytes``).
 
 Returns:
     A new Verifier.
@@ -534,17 +535,16 @@ Raises:
 )doc")
       .def_static(
           "from_jwks_file",
-          [](const std::string& path, py::kwargs kwargs) {
-            kwargs["jwks_file"] = path;
-            return VerifierFromKeywords(std::move(kwargs));
+          [](py::handle path, py::kwargs kwargs) {
+            return VerifierFromKeySource("jwks_file", path, std::move(kwargs));
           },
           py::arg("path"),
           R"doc(Builds a one-provider verifier from a JWKS file.
 
 Args:
-    path: Path of the JWKS document.
-    **options: Keyword arguments of :class:`ProviderPolicy` and of
-        :class:`Verifier`, as for :meth:`from_jwks`.
+    path: Path of the JWKS document (the spec's ``jwks_file``).
+    **options: Keywords of :class:`ProviderPolicy` and of :class:`Verifier`,
+        as for :meth:`from_jwks`.
 
 Returns:
     A new Verifier.
@@ -555,19 +555,20 @@ Raises:
 )doc")
       .def_static(
           "from_provider",
-          [](py::object provider, py::kwargs kwargs) {
+          [](py::handle provider, py::kwargs kwargs) {
+            if (kwargs.contains("provider")) {
+              throw py::type_error("got provider twice");
+            }
             kwargs["provider"] = provider;
             return VerifierFromKeywords(std::move(kwargs));
           },
           py::arg("provider"),
-          R"doc(Builds a verifier that uses a provider's live JWKS.
-
-The provider's issuer is trusted and its client id is the default audience.
+          R"doc(Builds a verifier that uses a provider's spec and live JWKS.
 
 Args:
     provider: A :class:`Provider`.
-    **options: Keyword arguments of :class:`ProviderPolicy` (overriding the
-        provider's defaults) and of :class:`Verifier`, as for
+    **options: Spec keys laid over the provider's (e.g. ``token_uses``,
+        ``audiences``) and :class:`Verifier` keywords, as for
         :meth:`from_jwks`.
 
 Returns:
@@ -576,27 +577,31 @@ Returns:
 Raises:
     ConfigurationError: The policy is invalid.
 )doc")
-      .def("verify", &Verify, py::arg("token"), py::kw_only(),
-           py::arg("token_use") = py::none(), py::arg("audience") = py::none(),
-           py::arg("scopes") = py::tuple(), py::arg("groups") = py::tuple(),
-           py::arg("require_all") = true, py::arg("provider") = py::none(),
-           py::arg("nonce") = py::none(),
+      .def("verify", &VerifyToken, py::arg("token"), py::kw_only(),
+           py::arg("provider") = py::none(), py::arg("token_uses") = py::none(),
+           py::arg("audiences") = py::none(), py::arg("scopes") = py::tuple(),
+           py::arg("scope_match") = py::none(), py::arg("groups") = py::tuple(),
+           py::arg("group_match") = py::none(), py::arg("nonce") = py::none(),
            py::call_guard<py::gil_scoped_release>(),
            R"doc(Verifies a token and returns its claims.
 
-The GIL is released while verifying.
+The GIL is released while verifying. The keywords are the core's per-call
+options (the conformance table's ``request``); None keeps the core's default.
 
 Args:
-    token: A compact JWS (no ``Bearer`` prefix).
-    token_use: Accepted Cognito ``token_use`` value(s) for this call, e.g.
-        ``"access"``; the policy's setting when None.
-    audience: For this call, ``aud`` (or Cognito ``client_id``) must be one
-        of these.
-    scopes: Scopes the token must carry (``scope`` claim).
-    groups: Groups the token must carry (``cognito:groups``).
-    require_all: True: every listed scope and group is required; False: any
-        one of the scopes and any one of the groups suffices.
+    token: A compact JWS, byte for byte (no ``Bearer`` prefix, nothing
+        stripped).
     provider: Only the policy with this name may accept the token.
+    token_uses: Accepted ``token_use`` value(s) for this call, e.g.
+        ``"access"``; the policy's setting when None.
+    audiences: For this call, the claim the provider's audience rule names
+        (``aud``, or Cognito's ``client_id`` for access tokens) must hold
+        one of these.
+    scopes: Scopes the token must carry (``scope`` claim).
+    scope_match: ``"all"`` (default): every listed scope; ``"any"``: one.
+    groups: Groups the token must carry (the provider's groups claim).
+    group_match: ``"any"`` (default): one listed group suffices;
+        ``"all"``: every one.
     nonce: The ``nonce`` the token must carry (ID tokens).
 
 Returns:
@@ -606,9 +611,12 @@ Raises:
     TokenExpiredError: ``exp`` has passed (beyond the clock skew).
     InvalidTokenError: Any other reason the token is not acceptable;
         ``.reason`` names it (``signature_invalid``, ``key_not_found``,
-        ``issuer_mismatch``, ``audience_mismatch``, ...).
+        ``issuer_mismatch``, ``audience_mismatch``, ``token_malformed``
+        for an empty token, ...).
     PermissionDeniedError: A required scope or group is missing.
     ProviderUnavailableError: The provider's keys could not be loaded.
+    ConfigurationError: ``scope_match`` or ``group_match`` is neither
+        ``"all"`` nor ``"any"``, or ``provider`` names no policy.
     TypeError: ``token`` is not a str.
 )doc")
       .def_property_readonly("providers", &TokenVerifier::provider_names,

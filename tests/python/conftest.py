@@ -167,7 +167,7 @@ def mint(rsa_key: SigningKey) -> Callable[..., str]:
 def verifier(jwks: str):
     import authgate
 
-    return authgate.Verifier.from_jwks(jwks, issuer=ISSUER, audience=CLIENT_ID)
+    return authgate.Verifier.from_jwks(jwks, issuer=ISSUER, client_id=CLIENT_ID)
 
 
 @pytest.fixture(scope="session")

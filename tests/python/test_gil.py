@@ -67,8 +67,9 @@ def key_server(rsa_key):
 
 def test_discovery_and_cold_verify_release_the_gil(key_server, rsa_key):
     issuer, requests = key_server
+    # The server signs Cognito-shaped access tokens (client_id, no aud).
     provider = authgate.Provider.discover(
-        issuer, client_id=CLIENT, warm_up=False, http_timeout=3
+        issuer, kind="cognito", client_id=CLIENT, warm_up=False, http_timeout=3
     )
     assert provider.metadata["jwks_uri"] == issuer + "/jwks"
     assert not provider.jwks_ready

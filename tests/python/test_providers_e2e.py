@@ -21,16 +21,23 @@ def _client(oidc, kind):
     return oidc.info["clients"][kind]
 
 
-def _provider(oidc, kind="basic", **options):
+def _client_spec(oidc, kind):
+    """One entry of the spec's "clients" (no secret: a public client)."""
     client = _client(oidc, kind)
-    settings = {
+    spec = {
         "client_id": client["id"],
-        "client_secret": client.get("secret"),
         "redirect_uri": oidc.info["redirect_uri"],
         "scopes": ["openid", "email", "profile"],
     }
+    if client.get("secret"):
+        spec["client_secret"] = client["secret"]
     if kind == "post":
-        settings["auth_method"] = "client_secret_post"
+        spec["auth_method"] = "client_secret_post"
+    return spec
+
+
+def _provider(oidc, client="basic", **options):
+    settings = _client_spec(oidc, client)
     settings.update(options)
     return authgate.Provider.discover(oidc.issuer, **settings)
 
@@ -181,9 +188,9 @@ def test_client_credentials_token_verifies_and_is_cached(oidc):
     m2m.clear_client_credentials_cache()
     assert m2m.client_credentials(["orders/read"]).access_token
     assert providers.stats(oidc)["token"] == before + 1
-    claims = m2m.verify(tokens.access_token, token_use="access")
+    claims = m2m.verify(tokens.access_token, token_uses="access")
     assert "orders/read" in claims.scopes
-    verifier = authgate.Verifier.from_provider(m2m, token_use="access")
+    verifier = authgate.Verifier.from_provider(m2m, token_uses="access")
     assert verifier.verify(tokens.access_token, scopes=["orders/read"]).token_use == (
         "access"
     )
@@ -206,7 +213,7 @@ def test_logout_url(oidc):
 
 # Verifies that a new kid verifies after one refetch of the live JWKS.
 def test_key_rotation_is_picked_up_after_one_refetch(oidc):
-    provider = _provider(oidc, jwks_refetch_cooldown=0)
+    provider = _provider(oidc, jwks={"refetch_cooldown": 0})
     before = provider.jwks_stats()["unknown_kid_refetches"]
     providers.rotate_keys(oidc)
     login, code = _sign_in(provider, oidc)
@@ -225,7 +232,7 @@ def test_cached_keys_keep_verifying_through_an_outage(oidc):
     verifier = authgate.Verifier.from_provider(provider, cache_max_entries=0)
     providers.set_outage(oidc, True)
     try:
-        assert verifier.verify(id_token, token_use="id").issuer == oidc.issuer
+        assert verifier.verify(id_token, token_uses="id").issuer == oidc.issuer
         with pytest.raises(authgate.ProviderUnavailableError) as excinfo:
             _provider(oidc, http_timeout=2)
         assert excinfo.value.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
@@ -271,7 +278,7 @@ def test_objects_outlive_their_provider(oidc):
     del provider
     gc.collect()
     assert claims.sub and tokens.id_token_claims.sub == claims.sub
-    assert verifier.verify(tokens.id_token, token_use="id").sub == claims.sub
+    assert verifier.verify(tokens.id_token, token_uses="id").sub == claims.sub
     assert login.url.startswith(oidc.issuer)
 
 
@@ -308,19 +315,19 @@ def test_cognito_tokens_from_moto_verify(cognito):
     )
     assert provider.issuer == cognito["issuer"]
     verifier = authgate.Verifier.from_provider(provider)
-    access = verifier.verify(cognito["access_token"], token_use="access")
+    access = verifier.verify(cognito["access_token"], token_uses="access")
     assert access.client_id == cognito["client_id"]
     assert access.username == cognito["username"]
     assert access.issuer == cognito["issuer"]
     assert access.key_id == "dummy"
-    ident = verifier.verify(cognito["id_token"], token_use="id")
+    ident = verifier.verify(cognito["id_token"], token_uses="id")
     assert ident.audience == (cognito["client_id"],)
     assert ident.username == cognito["username"]
     with pytest.raises(authgate.InvalidTokenError) as excinfo:
-        verifier.verify(cognito["id_token"], token_use="access")
+        verifier.verify(cognito["id_token"], token_uses="access")
     assert excinfo.value.reason == "token_use_mismatch"
     with pytest.raises(authgate.InvalidTokenError) as excinfo:
-        verifier.verify(cognito["access_token"], audience="another-client")
+        verifier.verify(cognito["access_token"], audiences="another-client")
     assert excinfo.value.reason == "audience_mismatch"
 
 
@@ -369,28 +376,131 @@ def test_cognito_hosted_ui_endpoints_are_derived():
     )
 
 
+# Every keyword but client, ca_file and warm_up is a spec key: what is wrong
+# with one is the core parser's verdict, naming "Provider.<key>" as the server
+# names "providers[i].<key>".
 @pytest.mark.parametrize(
-    "args, kwargs, error",
+    "args, kwargs, field",
     [
-        (("eu-west-1", "not a pool"), {"client_id": "a"}, authgate.ConfigurationError),
-        (("eu-west-1", "eu-west-1_X"), {}, authgate.ConfigurationError),
-        (("eu-west-1", "eu-west-1_X"), {"client_id": 5}, TypeError),
-        (("eu-west-1", "eu-west-1_X"), {"client_id": "a", "bogus": 1}, TypeError),
+        (("eu-west-1", "not a pool"), {"client_id": "a"}, "Provider.user_pool_id"),
+        (("eu-west-1", "eu-west-1_X"), {}, "Provider.client_id: required"),
+        (("eu-west-1", "eu-west-1_X"), {"client_id": 5}, "Provider.client_id"),
         (
             ("eu-west-1", "eu-west-1_X"),
-            {"client_id": "a", "http_timeout": -1},
-            authgate.ConfigurationError,
+            {"client_id": "a", "bogus": 1},
+            "Provider.bogus: unknown field",
         ),
+        (
+            ("eu-west-1", "eu-west-1_X"),
+            {"client_id": "a", "token_endpoint": "https://x/token"},
+            "Provider.token_endpoint: unknown field",
+        ),
+        (("eu-west-1", "eu-west-1_X"), {"client_id": "a", "http_timeout": -1}, "Provider."),
         (
             ("eu-west-1", "eu-west-1_X"),
             {"client_id": "a", "auth_method": "magic"},
-            authgate.ConfigurationError,
+            "Provider.auth_method",
+        ),
+        (
+            ("eu-west-1", "eu-west-1_X"),
+            {"client_id": "a", "client_secret": "hunter2", "auth_method": "none"},
+            "Provider.client_secret",
+        ),
+        (
+            ("eu-west-1", "eu-west-1_X"),
+            {"client_id": "a", "client": "b"},
+            "Provider.client",
+        ),
+        (
+            ("eu-west-1", "eu-west-1_X"),
+            {"client_id": "a", "jwks_file": "/nonexistent.json"},
+            "jwks_file",
         ),
     ],
 )
-def test_bad_provider_arguments(args, kwargs, error):
-    with pytest.raises(error):
+def test_bad_provider_arguments(args, kwargs, field):
+    with pytest.raises(authgate.ConfigurationError) as excinfo:
         authgate.Provider.cognito(*args, warm_up=False, **kwargs)
+    assert excinfo.value.reason == "config_invalid"
+    assert field in str(excinfo.value)
+    assert "hunter2" not in str(excinfo.value)
+
+
+def test_provider_values_without_a_json_form_are_type_errors():
+    with pytest.raises(TypeError):
+        authgate.Provider.cognito(
+            "eu-west-1", "eu-west-1_X", client_id=object(), warm_up=False
+        )
+    with pytest.raises(TypeError):
+        authgate.Provider.cognito(
+            "eu-west-1", "eu-west-1_X", client_id="a", warm_up="no"
+        )
+
+
+# Verifies that a spec with several clients is one Provider per client,
+# chosen with client=, and that its policy accepts every client's tokens.
+def test_a_spec_with_several_clients(oidc):
+    clients = [_client_spec(oidc, "basic"), _client_spec(oidc, "public")]
+    public_id = _client(oidc, "public")["id"]
+    first = authgate.Provider.discover(oidc.issuer, clients=clients)
+    public = authgate.Provider.discover(
+        oidc.issuer, clients=clients, client=public_id
+    )
+    assert first.client_id == _client(oidc, "basic")["id"]
+    assert public.client_id == public_id
+    login, code = _sign_in(public, oidc)
+    assert f"client_id={public_id}" in login.url
+    tokens = public.exchange_code(
+        code, code_verifier=login.code_verifier, nonce=login.nonce
+    )
+    assert tokens.id_token_claims.audience == (public_id,)
+    # The provider's policy trusts each of its clients ...
+    assert first.verify(tokens.id_token).audience == (public_id,)
+    verifier = authgate.Verifier.from_provider(first)
+    assert verifier.verify(tokens.id_token, token_uses="id").sub
+    # ... and audiences= narrows a call to one of them.
+    with pytest.raises(authgate.InvalidTokenError) as excinfo:
+        first.verify(tokens.id_token, audiences=_client(oidc, "basic")["id"])
+    assert excinfo.value.reason == "audience_mismatch"
+    described = first.describe()
+    assert [c["client_id"] for c in described["clients"]] == [
+        c["client_id"] for c in clients
+    ]
+    assert _client(oidc, "basic")["secret"] not in repr(described)
+
+
+# Verifies that the kind's claim names reach Provider.verify and policies
+# built from a Provider (the oidc-provider signs Cognito-shaped tokens).
+def test_kind_profile_applies_to_provider_tokens(oidc):
+    cognito_shaped = _provider(oidc, kind="cognito")
+    login, code = _sign_in(cognito_shaped, oidc, username="dora")
+    tokens = cognito_shaped.exchange_code(code, code_verifier=login.code_verifier)
+    claims = cognito_shaped.verify(tokens.id_token, groups=["e2e-admins", "other"])
+    assert claims.groups == ("e2e-admins",) and claims.username == "dora"
+    with pytest.raises(authgate.PermissionDeniedError):
+        cognito_shaped.verify(
+            tokens.id_token, groups=["e2e-admins", "other"], group_match="all"
+        )
+    # As kind "oidc" the groups come from "groups" (the peer sends both), and
+    # a claim the token lacks holds none.
+    plain = authgate.Verifier.from_provider(cognito_shaped, kind="oidc")
+    assert plain.verify(tokens.id_token, groups=["e2e-admins"]).groups == (
+        "e2e-admins",
+    )
+    roles = authgate.Verifier.from_provider(
+        cognito_shaped, kind="oidc", groups_claim="roles"
+    )
+    with pytest.raises(authgate.PermissionDeniedError) as excinfo:
+        roles.verify(tokens.id_token, groups=["e2e-admins"])
+    assert excinfo.value.reason == "group_missing"
+    assert (
+        authgate.Verifier.from_provider(
+            cognito_shaped, kind="oidc", groups_claim="cognito:groups"
+        )
+        .verify(tokens.id_token, groups=["e2e-admins"])
+        .groups
+        == ("e2e-admins",)
+    )
 
 
 def test_unreachable_provider_is_provider_unavailable():

@@ -46,10 +46,12 @@ def test_wrong_token_types_raise_type_error(verifier, token):
         {"scopes": "orders/read"},  # a str is not a list of scopes
         {"scopes": [1]},
         {"groups": None},
-        {"token_use": 5},
-        {"audience": [None]},
-        {"require_all": "yes"},
+        {"token_uses": 5},
+        {"audiences": [None]},
+        {"scope_match": True},
+        {"group_match": ["any"]},
         {"unknown_option": True},
+        {"require_all": True},  # the old keyword is gone
     ],
 )
 def test_wrong_option_types_raise_type_error(verifier, mint, kwargs):
@@ -92,8 +94,10 @@ def test_random_garbage_never_crashes(verifier, mint):
 
 
 def test_unusual_claim_values_convert(verifier, rsa_key):
+    # The core accepts nesting up to kMaxJsonDepth (20) levels, the payload
+    # object being the first.
     deep = []
-    for _ in range(200):
+    for _ in range(18):
         deep = [deep]
     token = sign(
         access_claims(
@@ -115,7 +119,12 @@ def test_unusual_claim_values_convert(verifier, rsa_key):
     depth, value = 0, claims["deep"]
     while value:
         value, depth = value[0], depth + 1
-    assert depth == 200
+    assert depth == 18
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(authgate.InvalidTokenError) as excinfo:
+        verifier.verify(sign(access_claims(deep=deep), rsa_key))
+    assert excinfo.value.reason == "token_malformed"
 
 
 def test_very_deep_claims_never_crash(verifier, rsa_key):
@@ -151,26 +160,35 @@ def _sign_raw(payload_json: str, key) -> str:
     return f"{header}.{payload}.{b64(signature)}"
 
 
+# A value with no JSON form is a TypeError (ValueError past 64 bits) from the
+# conversion; a JSON value of the wrong type is the core parser's
+# ConfigurationError, worded as the server words it.
 @pytest.mark.parametrize(
     "kwargs, error",
     [
         ({"required_claims": {"a": object()}}, TypeError),
         ({"required_claims": {1: 2}}, TypeError),
         ({"required_claims": {"a": 2**70}}, ValueError),
-        ({"issuer": 5}, TypeError),
-        ({"audience": [1, 2]}, TypeError),
-        ({"clock_skew": "60"}, TypeError),
-        ({"algorithms": "RS256"}, TypeError),
+        ({"issuer": object()}, TypeError),
         ({"provider": "not a provider"}, TypeError),
+        ({"issuer": 5}, authgate.ConfigurationError),
+        ({"audiences": [1, 2]}, authgate.ConfigurationError),
+        ({"clock_skew": [60]}, authgate.ConfigurationError),
+        ({"clock_skew": "sixty"}, authgate.ConfigurationError),
+        ({"algorithms": 256}, authgate.ConfigurationError),
+        ({"required_claims": [1]}, authgate.ConfigurationError),
     ],
 )
 def test_bad_policy_arguments(jwks, kwargs, error):
-    settings = {"jwks": jwks, "issuer": ISSUER, "audience": CLIENT_ID}
+    settings = {"jwks_inline": jwks, "issuer": ISSUER, "client_id": CLIENT_ID}
     settings.update(kwargs)
     if "provider" in kwargs:
-        del settings["jwks"]
-    with pytest.raises(error):
+        del settings["jwks_inline"]
+    with pytest.raises(error) as excinfo:
         authgate.ProviderPolicy(**settings)
+    if error is authgate.ConfigurationError:
+        assert excinfo.value.reason == "config_invalid"
+        assert str(excinfo.value).startswith("ProviderPolicy." + next(iter(kwargs)))
 
 
 def test_self_containing_required_claim_is_refused(jwks):
@@ -178,16 +196,22 @@ def test_self_containing_required_claim_is_refused(jwks):
     loop.append(loop)
     with pytest.raises(ValueError):
         authgate.ProviderPolicy(
-            jwks=jwks, issuer=ISSUER, audience=CLIENT_ID, required_claims={"a": loop}
+            jwks_inline=jwks,
+            issuer=ISSUER,
+            client_id=CLIENT_ID,
+            required_claims={"a": loop},
         )
 
 
 def test_huge_jwks_is_refused_before_parsing():
     with pytest.raises(authgate.ConfigurationError) as excinfo:
         authgate.ProviderPolicy(
-            jwks='{"keys": [' + " " * 10_000_000 + "]}", issuer=ISSUER, audience="a"
+            jwks_inline='{"keys": [' + " " * 10_000_000 + "]}",
+            issuer=ISSUER,
+            audiences="a",
         )
     assert excinfo.value.reason == "jwks_invalid"
+    assert "jwks_inline" in str(excinfo.value)
 
 
 @pytest.mark.parametrize("policies", ["not a list", [None], [1], None])
@@ -207,7 +231,7 @@ def test_threads_verify_concurrently_with_correct_results(rsa_key, ec_key):
     verifier = authgate.Verifier(
         [
             authgate.ProviderPolicy(
-                jwks=jwks_of(rsa_key, ec_key), issuer=ISSUER, audience=CLIENT_ID
+                jwks_inline=jwks_of(rsa_key, ec_key), issuer=ISSUER, client_id=CLIENT_ID
             )
         ],
         cache_max_entries=0,
@@ -238,7 +262,7 @@ def test_threads_verify_concurrently_with_correct_results(rsa_key, ec_key):
 
 
 def test_threads_share_verifier_while_others_come_and_go(jwks, mint):
-    shared = authgate.Verifier.from_jwks(jwks, issuer=ISSUER, audience=CLIENT_ID)
+    shared = authgate.Verifier.from_jwks(jwks, issuer=ISSUER, client_id=CLIENT_ID)
     tokens = [mint(sub=f"s{i}") for i in range(50)]
     errors = []
 
@@ -250,7 +274,7 @@ def test_threads_share_verifier_while_others_come_and_go(jwks, mint):
                 if i % 50 == 0:
                     # Short-lived verifiers and claims made and dropped.
                     local = authgate.Verifier.from_jwks(
-                        jwks, issuer=ISSUER, audience=CLIENT_ID
+                        jwks, issuer=ISSUER, client_id=CLIENT_ID
                     )
                     claims = local.verify(token)
                     del local

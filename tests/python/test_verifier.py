@@ -46,7 +46,8 @@ def test_verify_access_token_returns_typed_claims(verifier, mint):
     assert claims.audience == ()
     assert claims.algorithm == "RS256"
     assert claims.key_id == "rsa-key-1"
-    assert claims.provider == ISSUER
+    # The core names a Cognito provider "cognito" unless told otherwise.
+    assert claims.provider == "cognito"
     assert claims.token_id == claims["jti"]
     assert claims.nonce == ""
 
@@ -110,7 +111,7 @@ def test_two_claims_of_one_token_are_equal(verifier, mint):
 
 def test_verify_id_token_with_nonce(verifier, rsa_key):
     token = sign(id_claims(nonce="n-123"), rsa_key)
-    claims = verifier.verify(token, token_use="id", nonce="n-123")
+    claims = verifier.verify(token, token_uses="id", nonce="n-123")
     assert claims.audience == (CLIENT_ID,)
     assert claims.username == "alice"
     assert claims["email_verified"] is True
@@ -141,7 +142,7 @@ def test_expired_token_raises_token_expired_error(verifier, mint):
 
 def test_expired_beyond_skew_but_within_it_passes(rsa_key):
     verifier = authgate.Verifier.from_jwks(
-        jwks_of(rsa_key), issuer=ISSUER, audience=CLIENT_ID, clock_skew=120
+        jwks_of(rsa_key), issuer=ISSUER, client_id=CLIENT_ID, clock_skew=120
     )
     verifier.verify(sign(access_claims(exp=int(time.time()) - 60), rsa_key))
 
@@ -237,25 +238,25 @@ def test_wrong_client_id_is_audience_mismatch(verifier, mint):
         excinfo, authgate.InvalidTokenError, "UNAUTHENTICATED", "audience_mismatch"
     )
     with pytest.raises(authgate.InvalidTokenError) as excinfo:
-        verifier.verify(mint(), audience=["another-client"])
+        verifier.verify(mint(), audiences=["another-client"])
     assert excinfo.value.reason == "audience_mismatch"
-    verifier.verify(mint(), audience=[CLIENT_ID, "another-client"])
-    verifier.verify(mint(), audience=CLIENT_ID)
+    verifier.verify(mint(), audiences=[CLIENT_ID, "another-client"])
+    verifier.verify(mint(), audiences=CLIENT_ID)
 
 
 def test_token_use_is_checked_per_call(verifier, mint, rsa_key):
-    verifier.verify(mint(), token_use="access")
+    verifier.verify(mint(), token_uses="access")
     with pytest.raises(authgate.InvalidTokenError) as excinfo:
-        verifier.verify(mint(), token_use="id")
+        verifier.verify(mint(), token_uses="id")
     _assert_error(
         excinfo, authgate.InvalidTokenError, "UNAUTHENTICATED", "token_use_mismatch"
     )
-    verifier.verify(sign(id_claims(), rsa_key), token_use=["id", "access"])
+    verifier.verify(sign(id_claims(), rsa_key), token_uses=["id", "access"])
 
 
 def test_token_use_from_policy(rsa_key, mint):
     verifier = authgate.Verifier.from_jwks(
-        jwks_of(rsa_key), issuer=ISSUER, audience=CLIENT_ID, token_use="id"
+        jwks_of(rsa_key), issuer=ISSUER, client_id=CLIENT_ID, token_uses="id"
     )
     with pytest.raises(authgate.InvalidTokenError) as excinfo:
         verifier.verify(mint())
@@ -264,7 +265,10 @@ def test_token_use_from_policy(rsa_key, mint):
 
 def test_token_type_from_policy(rsa_key):
     policy = authgate.ProviderPolicy(
-        jwks=jwks_of(rsa_key), issuer=ISSUER, audience=CLIENT_ID, token_type="at+jwt"
+        jwks_inline=jwks_of(rsa_key),
+        issuer=ISSUER,
+        client_id=CLIENT_ID,
+        token_types="at+jwt",
     )
     assert policy.token_types == ["at+jwt"]
     verifier = authgate.Verifier([policy])
@@ -288,25 +292,58 @@ def test_missing_scope_is_permission_denied(verifier, mint):
     _assert_error(
         excinfo, authgate.PermissionDeniedError, "PERMISSION_DENIED", "scope_missing"
     )
-    verifier.verify(token, scopes=("orders/delete", "orders/read"), require_all=False)
+    verifier.verify(token, scopes=("orders/delete", "orders/read"), scope_match="any")
 
 
 def test_missing_group_is_permission_denied(verifier, mint):
     token = mint()
     verifier.verify(token, groups=["staff"])
     with pytest.raises(authgate.PermissionDeniedError) as excinfo:
-        verifier.verify(token, groups=["staff", "auditors"])
+        verifier.verify(token, groups=["auditors", "owners"])
     _assert_error(
         excinfo, authgate.PermissionDeniedError, "PERMISSION_DENIED", "group_missing"
     )
-    verifier.verify(token, groups=["auditors", "staff"], require_all=False)
+    with pytest.raises(authgate.PermissionDeniedError) as excinfo:
+        verifier.verify(token, groups=["staff", "auditors"], group_match="all")
+    assert excinfo.value.reason == "group_missing"
+    verifier.verify(token, groups=["admins", "staff"], group_match="all")
+
+
+# Verifies that one listed group is enough by default, as in C++, gRPC,
+# ext_authz and the CLI (the old require_all=True demanded every group).
+def test_groups_match_any_by_default(verifier, rsa_key):
+    token = sign(access_claims(**{"cognito:groups": ["a"]}), rsa_key)
+    assert verifier.verify(token, groups=["a", "b"]).groups == ("a",)
+    # Scopes stay "all" by default.
+    with pytest.raises(authgate.PermissionDeniedError) as excinfo:
+        verifier.verify(token, scopes=["orders/read", "orders/delete"])
+    assert excinfo.value.reason == "scope_missing"
+
+
+@pytest.mark.parametrize("keyword", ["scope_match", "group_match"])
+@pytest.mark.parametrize("value", ["ALL", "some", ""])
+def test_match_mode_is_all_or_any(verifier, mint, keyword, value):
+    with pytest.raises(authgate.ConfigurationError) as excinfo:
+        verifier.verify(mint(), scopes=["openid"], **{keyword: value})
+    assert excinfo.value.reason == "invalid_argument"
+    assert keyword in str(excinfo.value)
+
+
+# Verifies that the token is taken byte for byte: nothing is stripped.
+@pytest.mark.parametrize("wrap", [" {}", "{}\n", "Bearer {}", "{} "])
+def test_token_is_not_stripped(verifier, mint, wrap):
+    token = mint()
+    verifier.verify(token)
+    with pytest.raises(authgate.InvalidTokenError) as excinfo:
+        verifier.verify(wrap.format(token))
+    assert excinfo.value.reason == "token_malformed"
 
 
 def test_required_claims_and_max_lifetime(rsa_key):
     verifier = authgate.Verifier.from_jwks(
         jwks_of(rsa_key),
         issuer=ISSUER,
-        audience=CLIENT_ID,
+        client_id=CLIENT_ID,
         required_claims={"version": 2},
         max_lifetime=3700,
     )
@@ -326,15 +363,15 @@ def test_several_providers_route_by_issuer(rsa_key, other_rsa_key):
         [
             authgate.ProviderPolicy(
                 name="cognito",
-                jwks=jwks_of(rsa_key),
+                jwks_inline=jwks_of(rsa_key),
                 issuer=ISSUER,
-                audience=CLIENT_ID,
+                client_id=CLIENT_ID,
             ),
             authgate.ProviderPolicy(
                 name="oidc",
-                jwks=jwks_of(other_rsa_key),
-                issuer=[other_issuer],
-                audience=["api://orders"],
+                jwks_inline=jwks_of(other_rsa_key),
+                issuer=other_issuer,
+                audiences=["api://orders"],
             ),
         ]
     )
@@ -356,19 +393,19 @@ def test_from_jwks_file(tmp_path, rsa_key, mint):
     path = tmp_path / "jwks.json"
     path.write_text(jwks_of(rsa_key))
     verifier = authgate.Verifier.from_jwks_file(
-        str(path), issuer=ISSUER, audience=CLIENT_ID
+        str(path), issuer=ISSUER, client_id=CLIENT_ID
     )
     assert verifier.verify(mint()).sub
     with pytest.raises(authgate.ConfigurationError) as excinfo:
         authgate.Verifier.from_jwks_file(
-            str(tmp_path / "missing.json"), issuer=ISSUER, audience=CLIENT_ID
+            str(tmp_path / "missing.json"), issuer=ISSUER, client_id=CLIENT_ID
         )
     assert excinfo.value.code == "INVALID_ARGUMENT"
 
 
 def test_repeated_token_hits_the_cache(rsa_key, mint):
     verifier = authgate.Verifier.from_jwks(
-        jwks_of(rsa_key), issuer=ISSUER, audience=CLIENT_ID
+        jwks_of(rsa_key), issuer=ISSUER, client_id=CLIENT_ID
     )
     token = mint()
     for _ in range(5):
@@ -380,31 +417,44 @@ def test_repeated_token_hits_the_cache(rsa_key, mint):
         verifier.verify(token, scopes=["admin"])
 
 
+# Every one of these is the core parser's verdict (config_invalid), with the
+# field named after "ProviderPolicy." as the server names it after
+# "providers[i].".
 @pytest.mark.parametrize(
-    "kwargs, reason",
+    "kwargs, field",
     [
-        ({}, "config_invalid"),
-        ({"jwks": "{}"}, "jwks_invalid"),
-        ({"jwks": "not json"}, "jwks_invalid"),
-        ({"jwks": '{"keys": []}', "jwks_file": "/x"}, "config_invalid"),
-        ({"jwks": "JWKS", "algorithms": ["RS257"]}, "config_invalid"),
-        ({"jwks": "JWKS", "clock_skew": float("nan")}, "invalid_argument"),
+        ({}, ""),  # live keys (discovery) need a Provider
+        ({"jwks_inline": "{}"}, "ProviderPolicy.jwks_inline"),
+        ({"jwks_inline": "not json"}, "ProviderPolicy.jwks_inline"),
+        ({"jwks_inline": '{"keys": []}', "jwks_file": "/x"}, "jwks"),
+        ({"jwks_inline": "JWKS", "algorithms": ["RS257"]}, "ProviderPolicy.algorithms"),
+        ({"jwks_inline": "JWKS", "clock_skew": float("nan")}, "ProviderPolicy.clock_skew"),
+        ({"jwks_inline": "JWKS", "bogus": 1}, "ProviderPolicy.bogus: unknown field"),
+        # The old keyword names are unknown to the spec, or mean another key.
+        ({"jwks_inline": "JWKS", "audience": "x"}, "ProviderPolicy.audience: unknown"),
+        ({"jwks_inline": "JWKS", "token_use": "id"}, "ProviderPolicy.token_use: unknown"),
+        ({"jwks": "JWKS"}, "ProviderPolicy.jwks: must be an object"),
     ],
 )
-def test_bad_policy_raises_configuration_error(jwks, kwargs, reason):
+def test_bad_policy_raises_configuration_error(jwks, kwargs, field):
     kwargs = {k: (jwks if v == "JWKS" else v) for k, v in kwargs.items()}
     with pytest.raises(authgate.ConfigurationError) as excinfo:
-        authgate.ProviderPolicy(issuer=ISSUER, audience=CLIENT_ID, **kwargs)
-    assert excinfo.value.reason == reason
+        authgate.ProviderPolicy(issuer=ISSUER, client_id=CLIENT_ID, **kwargs)
+    # An unusable key set keeps the key set's own reason.
+    expected = "jwks_invalid" if field.endswith("jwks_inline") else "config_invalid"
+    assert excinfo.value.reason == expected
+    assert excinfo.value.code == "INVALID_ARGUMENT"
+    assert field in str(excinfo.value)
     assert isinstance(excinfo.value, ValueError)
 
 
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"audience": None},  # empty audience is not "accept any"
-        {"audience": CLIENT_ID, "clock_skew": 3600},
-        {"audience": CLIENT_ID, "issuer": []},
+        {"client_id": None},  # no audience is not "accept any"
+        {"client_id": CLIENT_ID, "clock_skew": 3600},
+        {"client_id": CLIENT_ID, "issuer": []},
+        {"client_id": CLIENT_ID, "issuer": ISSUER + "/"},
     ],
 )
 def test_insecure_or_empty_settings_are_refused(jwks, kwargs):
@@ -412,6 +462,7 @@ def test_insecure_or_empty_settings_are_refused(jwks, kwargs):
     with pytest.raises(authgate.ConfigurationError) as excinfo:
         authgate.Verifier.from_jwks(jwks, **settings)
     assert excinfo.value.reason == "config_invalid"
+    assert "ProviderPolicy." in str(excinfo.value)
 
 
 def test_allow_any_audience_is_explicit(jwks, mint):
@@ -420,7 +471,7 @@ def test_allow_any_audience_is_explicit(jwks, mint):
 
 
 def test_duplicate_issuer_across_policies_is_refused(jwks):
-    policy = authgate.ProviderPolicy(jwks=jwks, issuer=ISSUER, audience="a")
+    policy = authgate.ProviderPolicy(jwks_inline=jwks, issuer=ISSUER, audiences="a")
     with pytest.raises(authgate.ConfigurationError):
         authgate.Verifier([policy, policy])
     with pytest.raises(authgate.ConfigurationError):
@@ -429,13 +480,75 @@ def test_duplicate_issuer_across_policies_is_refused(jwks):
 
 def test_policy_exposes_its_settings(jwks):
     policy = authgate.ProviderPolicy(
-        jwks=jwks, issuer=ISSUER, audience=["a", "b"], token_use="access"
+        jwks_inline=jwks, issuer=ISSUER, audiences=["a", "b"], token_uses="access"
     )
-    assert policy.name == ISSUER
+    assert policy.name == "cognito"
     assert policy.issuers == [ISSUER]
     assert policy.audiences == ["a", "b"]
     assert policy.token_uses == ["access"]
-    assert "jwks" in repr(policy)
+    assert "jwks_inline" in repr(policy)
+    described = policy.describe()
+    assert described["kind"] == "cognito"
+    assert described["keys"] == {"jwks_inline": True}
+    assert described["groups_claim"] == "cognito:groups"
+
+
+# Verifies that the binding adds no default of its own: what it leaves out,
+# the core's kind profile decides.
+def test_defaults_come_from_the_core(jwks):
+    cognito = authgate.ProviderPolicy(jwks_inline=jwks, issuer=ISSUER, client_id="c")
+    assert cognito.token_uses == ["id", "access"]
+    assert cognito.audiences == ["c"]
+    oidc = authgate.ProviderPolicy(
+        jwks_inline=jwks, issuer="https://idp.example.com", client_id="c"
+    )
+    assert oidc.token_uses == [] and oidc.name == "https://idp.example.com"
+    assert oidc.describe()["groups_claim"] == "groups"
+    assert oidc.describe()["clock_skew_seconds"] == 60
+
+
+def test_keywords_and_from_spec_are_one_parser(tmp_path, jwks, rsa_key, mint):
+    path = tmp_path / "jwks.json"
+    path.write_text(jwks)
+    spec = {
+        "name": "pool",
+        "kind": "cognito",
+        "issuer": ISSUER,
+        "clients": [{"client_id": "web"}, {"client_id": CLIENT_ID}],
+        "jwks_file": str(path),
+        "clock_skew": "2m",
+        "token_uses": ["access"],
+    }
+    from_spec = authgate.ProviderPolicy.from_spec(spec)
+    from_keywords = authgate.ProviderPolicy(**spec)
+    assert from_spec.describe() == from_keywords.describe()
+    assert from_spec.audiences == ["web", CLIENT_ID]
+    assert from_spec.describe()["clock_skew_seconds"] == 120
+    verifier = authgate.Verifier([from_spec])
+    assert verifier.verify(mint()).provider == "pool"
+    # A duration may also be a timedelta or a number of seconds.
+    for skew in (datetime.timedelta(minutes=2), 120, 120.0):
+        policy = authgate.ProviderPolicy(**{**spec, "clock_skew": skew})
+        assert policy.describe()["clock_skew_seconds"] == 120
+    # from_spec takes the server's JSON exactly: null is not "absent" there.
+    with pytest.raises(authgate.ConfigurationError) as excinfo:
+        authgate.ProviderPolicy.from_spec({**spec, "domain": None})
+    assert "ProviderPolicy.domain: must be a string" in str(excinfo.value)
+    with pytest.raises(authgate.ConfigurationError) as excinfo:
+        authgate.ProviderPolicy.from_spec([spec])
+    assert "must be an object" in str(excinfo.value)
+
+
+def test_from_jwks_takes_text_or_a_dict(rsa_key, mint):
+    for document in (jwks_of(rsa_key), json.loads(jwks_of(rsa_key))):
+        verifier = authgate.Verifier.from_jwks(
+            document, issuer=ISSUER, client_id=CLIENT_ID
+        )
+        assert verifier.verify(mint()).key_id == rsa_key.kid
+    with pytest.raises(TypeError):
+        authgate.Verifier.from_jwks(
+            jwks_of(rsa_key), jwks_inline="{}", issuer=ISSUER, client_id=CLIENT_ID
+        )
 
 
 def test_decode_unverified_and_fingerprint(mint):
@@ -452,7 +565,7 @@ def test_decode_unverified_and_fingerprint(mint):
 
 def test_objects_outlive_what_made_them(rsa_key, mint):
     policy = authgate.ProviderPolicy(
-        jwks=jwks_of(rsa_key), issuer=ISSUER, audience=CLIENT_ID
+        jwks_inline=jwks_of(rsa_key), issuer=ISSUER, client_id=CLIENT_ID
     )
     verifier = authgate.Verifier([policy])
     del policy
