@@ -118,7 +118,8 @@ function configuration() {
     scopes: ['openid', 'offline_access', 'email', 'profile', 'phone',
       'aws.cognito.signin.user.admin'],
     claims: {
-      openid: ['sub', 'token_use', 'cognito:username', 'cognito:groups'],
+      openid: ['sub', 'token_use', 'cognito:username', 'cognito:groups',
+        'preferred_username', 'groups'],
       email: ['email', 'email_verified'],
       profile: ['name'],
     },
@@ -178,6 +179,10 @@ function configuration() {
             sub,
             'cognito:username': username,
             'cognito:groups': ['e2e-admins'],
+            // What an OIDC provider says for the same: authgate reads these
+            // for kind "oidc", Cognito's for kind "cognito".
+            preferred_username: username,
+            groups: ['e2e-admins'],
             email: `${username}@example.com`,
             // Cognito's userInfo quirk: booleans as strings.
             email_verified: use === 'userinfo' ? 'true' : true,
