@@ -189,25 +189,23 @@ absl::Status ProviderRegistry::SetUp(Slot& slot) {
     return MakeError(absl::StatusCode::kFailedPrecondition,
                      ErrorReason::kConfigInvalid, "provider has no jwks_uri");
   }
-  // The clients get the endpoints just found, so none repeats discovery.
-  ProviderEndpoints endpoints;
-  endpoints.authorization_endpoint = metadata.authorization_endpoint;
-  endpoints.token_endpoint = metadata.token_endpoint;
-  endpoints.userinfo_endpoint = metadata.userinfo_endpoint;
-  endpoints.revocation_endpoint = metadata.revocation_endpoint;
-  endpoints.end_session_endpoint = metadata.end_session_endpoint;
-  endpoints.jwks_uri = metadata.jwks_uri;
+  // The clients get the endpoints just found, so none repeats discovery;
+  // made from the spec, they hold the ID tokens they receive to its rules.
+  ProviderSpec discovered = spec;
+  discovered.use_discovery = false;
+  discovered.endpoints = {
+      metadata.authorization_endpoint, metadata.token_endpoint,
+      metadata.userinfo_endpoint,      metadata.revocation_endpoint,
+      metadata.end_session_endpoint,   metadata.jwks_uri};
+  discovered.keys.jwks_uri = metadata.jwks_uri;
   OAuthClient::Dependencies client_deps;
   client_deps.fetcher = deps_.fetcher;
   client_deps.clock = deps_.clock;
   std::vector<std::shared_ptr<OAuthClient>> clients;
   for (const OAuthClientSpec& client : spec.clients) {
-    AUTHGATE_ASSIGN_OR_RETURN(ProviderConfig config,
-                              MakeProviderConfig(spec, client));
-    config.use_discovery = false;
-    config.endpoints = endpoints;
-    AUTHGATE_ASSIGN_OR_RETURN(std::shared_ptr<OAuthClient> made,
-                              OAuthClient::Create(config, client_deps));
+    AUTHGATE_ASSIGN_OR_RETURN(
+        std::shared_ptr<OAuthClient> made,
+        OAuthClient::Create(discovered, client, client_deps));
     clients.push_back(std::move(made));
   }
   std::shared_ptr<JwksCache> jwks;

@@ -622,12 +622,6 @@ absl::StatusOr<nlohmann::json> ParseConfigJson(absl::string_view text,
       what, absl::StrCat("not valid JSON at line ", line, ", column ", column));
 }
 
-absl::StatusOr<ProviderSpec> ParseProviderSpecText(absl::string_view text,
-                                                   absl::string_view path) {
-  AUTHGATE_ASSIGN_OR_RETURN(nlohmann::json value, ParseConfigJson(text, path));
-  return ParseProviderSpec(value, path);
-}
-
 Environment ProcessEnvironment() {
   return [](absl::string_view name) -> std::optional<std::string> {
     const char* value = std::getenv(std::string(name).c_str());

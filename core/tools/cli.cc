@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <iterator>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +20,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
+#include "authgate/config_object.h"
 #include "authgate/fixed_clock.h"
 #include "authgate/provider_spec.h"
 #include "authgate/status.h"
@@ -98,15 +97,12 @@ class HelpFormatter : public CLI::Formatter {
   }
 };
 
+// The core's file reader; an unreadable file is a usage error here.
 absl::StatusOr<std::string> ReadFile(absl::string_view flag,
                                      const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  if (file) text << file.rdbuf();
-  if (!file || file.bad()) {
-    return UsageError(absl::StrCat(flag, ": cannot read ", path));
-  }
-  return text.str();
+  absl::StatusOr<std::string> text = ReadConfigFile(flag, path);
+  if (!text.ok()) return UsageError(text.status().message());
+  return text;
 }
 
 // The provider description the flags give: a ProviderSpec JSON object, read

@@ -156,11 +156,6 @@ absl::StatusOr<ProviderSpec> ParseProviderSpec(const nlohmann::json& value,
 // variable that set a field).
 absl::StatusOr<ProviderSpec> ParseProviderSpec(const ConfigObject& object);
 
-// Parses a JSON document (comments allowed) holding one provider object.
-// Syntax errors name the line and column.
-absl::StatusOr<ProviderSpec> ParseProviderSpecText(absl::string_view text,
-                                                   absl::string_view path);
-
 // Parses JSON text (comments allowed) into a value; errors name `what` and
 // the line and column. Shared by every JSON configuration reader.
 absl::StatusOr<nlohmann::json> ParseConfigJson(absl::string_view text,
