@@ -99,7 +99,7 @@ class Server:
     """An authgate-server process. Its JSON log lines are collected from
     stderr; the bound ports come from the server_started event."""
 
-    def __init__(self, args=(), env=None, config=None, tmp=None):
+    def __init__(self, args=(), env=None, config=None, tmp=None, stdout=None):
         self.env = {
             k: v
             for k, v in os.environ.items()
@@ -119,7 +119,8 @@ class Server:
         self.proc = subprocess.Popen(
             argv,
             env=self.env,
-            stdout=subprocess.DEVNULL,
+            # A file to keep stdout (the secrets scan reads it); else dropped.
+            stdout=stdout if stdout is not None else subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
