@@ -142,17 +142,21 @@ def m2m_server(oidc, proxy, tmp_path, server=None, **jwks):
     return Server(config=config, tmp=tmp_path).started()
 
 
-# One entry per JWKS fault: the proxy's settings and what last_key_error
-# (and a cold ValidateToken's message) then says. 50 MB declared up front,
-# so the fetcher refuses at the headers; the token path below streams
-# 100 MB with no length.
+# One entry per JWKS fault: the proxy's settings, the reason of the failed
+# fetch (jwks_fetch_failed) and what its message (last_key_error, a cold
+# ValidateToken's details) says. 50 MB declared up front, so the fetcher
+# refuses at the headers; the token path below streams 100 MB with no length.
 JWKS_FAULTS = {
-    "kill": ({}, "request to 127.0.0.1 failed"),
-    "delay": ({"seconds": 3}, "request to 127.0.0.1 timed out"),
-    "truncate": ({}, "is unusable"),
-    "invalid_json": ({}, "is unusable"),
-    "oversized": ({"size": 50 << 20, "declared": True}, "exceeds 262144 bytes"),
-    "refuse": ({}, "request to 127.0.0.1 failed"),
+    "kill": ({}, "provider_unavailable", "request to 127.0.0.1 failed"),
+    "delay": ({"seconds": 3}, "provider_timeout", "request to 127.0.0.1 timed out"),
+    "truncate": ({}, "provider_response_invalid", "is unusable"),
+    "invalid_json": ({}, "provider_response_invalid", "is unusable"),
+    "oversized": (
+        {"size": 50 << 20, "declared": True},
+        "provider_response_too_large",
+        "exceeds 262144 bytes",
+    ),
+    "refuse": ({}, "provider_unavailable", "request to 127.0.0.1 failed"),
 }
 
 
@@ -163,7 +167,7 @@ JWKS_FAULTS = {
 def test_jwks_fault_keeps_cached_keys_and_recovers_by_itself(
     mode, oidc, jwks_proxy, tmp_path, pb
 ):
-    params, says = JWKS_FAULTS[mode]
+    params, reason, says = JWKS_FAULTS[mode]
     proxy = jwks_proxy
     srv = m2m_server(oidc, proxy, tmp_path)
     try:
@@ -248,7 +252,7 @@ def test_jwks_fault_keeps_cached_keys_and_recovers_by_itself(
 def test_jwks_fault_at_start_is_unavailable_until_healed(
     mode, oidc, jwks_proxy, tmp_path, pb
 ):
-    params, says = JWKS_FAULTS[mode]
+    params, reason, says = JWKS_FAULTS[mode]
     proxy = jwks_proxy
     proxy.set_fault(mode, match=JWKS, **params)
     srv = m2m_server(oidc, proxy, tmp_path)
@@ -256,7 +260,8 @@ def test_jwks_fault_at_start_is_unavailable_until_healed(
         with srv.channel() as channel:
             auth = pb.auth_grpc.AuthServiceStub(channel)
             failed = srv.wait_event("jwks_fetch_failed")
-            assert failed["provider"] == "oidc" and says in failed["message"]
+            assert failed["provider"] == "oidc" and failed["reason"] == reason
+            assert says in failed["message"], failed["message"]
             assert health_status(channel, pb) == serving(pb, "NOT_SERVING")
             token = m2m_token(oidc)
             error = expect_error(
