@@ -97,7 +97,8 @@ absl::StatusOr<std::string> ReadSecretFile(absl::string_view field,
   AUTHGATE_ASSIGN_OR_RETURN(std::string text, ReadConfigFile(field, path));
   std::string value(absl::StripTrailingAsciiWhitespace(text));
   if (value.empty()) {
-    return ConfigFieldError(field, absl::StrCat(path, " is empty"));
+    return ConfigFieldError(
+        field, absl::StrCat(QuoteConfigText(path, 256), " is empty"));
   }
   return value;
 }
@@ -108,16 +109,30 @@ absl::StatusOr<JwksCacheOptions> ReadJwksOptions(const ConfigObject& obj) {
       {"default_ttl", "min_ttl", "max_ttl", "refetch_cooldown", "max_staleness",
        "refresh_ahead", "fetch_timeout", "background_refresh"}));
   JwksCacheOptions options;
-  AUTHGATE_CONFIG_SET(options.default_ttl, obj.Duration("default_ttl"));
-  AUTHGATE_CONFIG_SET(options.min_ttl, obj.Duration("min_ttl"));
-  AUTHGATE_CONFIG_SET(options.max_ttl, obj.Duration("max_ttl"));
-  AUTHGATE_CONFIG_SET(options.refetch_cooldown,
-                      obj.Duration("refetch_cooldown"));
-  AUTHGATE_CONFIG_SET(options.max_staleness, obj.Duration("max_staleness"));
-  AUTHGATE_CONFIG_SET(options.refresh_ahead, obj.Duration("refresh_ahead"));
-  AUTHGATE_CONFIG_SET(options.fetch_timeout, obj.Duration("fetch_timeout"));
+  AUTHGATE_CONFIG_SET(options.default_ttl,
+                      obj.Duration("default_ttl", kJwksTtlRange));
+  AUTHGATE_CONFIG_SET(options.min_ttl,
+                      obj.Duration("min_ttl", kJwksMinTtlRange));
+  AUTHGATE_CONFIG_SET(options.max_ttl, obj.Duration("max_ttl", kJwksTtlRange));
+  AUTHGATE_CONFIG_SET(
+      options.refetch_cooldown,
+      obj.Duration("refetch_cooldown", kJwksRefetchCooldownRange));
+  AUTHGATE_CONFIG_SET(options.max_staleness,
+                      obj.Duration("max_staleness", kJwksMaxStalenessRange));
+  AUTHGATE_CONFIG_SET(options.refresh_ahead,
+                      obj.Duration("refresh_ahead", kJwksRefreshAheadRange));
+  AUTHGATE_CONFIG_SET(options.fetch_timeout,
+                      obj.Duration("fetch_timeout", kHttpTimeoutRange));
   AUTHGATE_CONFIG_SET(options.background_refresh,
                       obj.Bool("background_refresh"));
+  if (options.min_ttl > options.max_ttl) {
+    return ConfigFieldError(obj.Field("min_ttl"), "must be at most max_ttl");
+  }
+  if (options.default_ttl < options.min_ttl ||
+      options.default_ttl > options.max_ttl) {
+    return ConfigFieldError(obj.Field("default_ttl"),
+                            "must lie within min_ttl and max_ttl");
+  }
   return options;
 }
 
@@ -269,7 +284,7 @@ absl::Status ReadRules(const ConfigObject& obj, TokenRules& rules) {
       if (!alg.has_value()) {
         return ConfigFieldError(
             obj.Field("algorithms"),
-            absl::StrCat("unknown algorithm \"", name.substr(0, 16), "\""));
+            absl::StrCat("unknown algorithm ", QuoteConfigText(name, 16)));
       }
       rules.algorithms.push_back(*alg);
     }
@@ -277,21 +292,13 @@ absl::Status ReadRules(const ConfigObject& obj, TokenRules& rules) {
       return ConfigFieldError(obj.Field("algorithms"), "is empty");
     }
   }
-  AUTHGATE_CONFIG_SET(rules.clock_skew, obj.Duration("clock_skew"));
-  if (rules.clock_skew < absl::ZeroDuration() ||
-      rules.clock_skew > kMaxClockSkew) {
-    return ConfigFieldError(obj.Field("clock_skew"),
-                            "must lie within 0 and 5m");
-  }
+  AUTHGATE_CONFIG_SET(rules.clock_skew,
+                      obj.Duration("clock_skew", kClockSkewRange));
   AUTHGATE_CONFIG_SET(rules.allow_missing_exp, obj.Bool("allow_missing_exp"));
   std::optional<absl::Duration> max_lifetime;
-  AUTHGATE_CONFIG_SET(max_lifetime, obj.Duration("max_lifetime"));
-  if (max_lifetime.has_value()) {
-    if (*max_lifetime <= absl::ZeroDuration()) {
-      return ConfigFieldError(obj.Field("max_lifetime"), "must be positive");
-    }
-    rules.max_lifetime = max_lifetime;
-  }
+  AUTHGATE_CONFIG_SET(max_lifetime,
+                      obj.Duration("max_lifetime", kMaxLifetimeRange));
+  if (max_lifetime.has_value()) rules.max_lifetime = max_lifetime;
   if (obj.Has("required_claims")) {
     const nlohmann::json& claims = obj.at("required_claims");
     if (!claims.is_object()) {
@@ -332,7 +339,8 @@ absl::Status ValidateSpec(const ConfigObject& obj, const ProviderSpec& spec) {
     if (!ids.insert(client.client_id).second) {
       return ConfigFieldError(
           obj.Field("clients"),
-          absl::StrCat("client_id ", client.client_id, " is listed twice"));
+          absl::StrCat("client_id ", QuoteConfigText(client.client_id),
+                       " is listed twice"));
     }
   }
   // Static keys serve verification only: there is no client view to check.
@@ -406,18 +414,17 @@ absl::StatusOr<ProviderSpec> ParseWith(const ConfigObject& obj) {
     AUTHGATE_ASSIGN_OR_RETURN(spec.keys.cache,
                               ReadJwksOptions(obj.Child("jwks")));
   }
-  AUTHGATE_CONFIG_SET(spec.http_timeout, obj.Duration("http_timeout"));
-  if (spec.http_timeout <= absl::ZeroDuration()) {
-    return ConfigFieldError(obj.Field("http_timeout"), "must be positive");
-  }
+  AUTHGATE_CONFIG_SET(spec.http_timeout,
+                      obj.Duration("http_timeout", kHttpTimeoutRange));
   spec.keys.cache.fetch_timeout =
       obj.Has("jwks") && obj.at("jwks").contains("fetch_timeout")
           ? spec.keys.cache.fetch_timeout
           : spec.http_timeout;
   AUTHGATE_CONFIG_SET(spec.allow_insecure_http,
                       obj.Bool("allow_insecure_http"));
-  AUTHGATE_CONFIG_SET(spec.client_credentials_refresh_margin,
-                      obj.Duration("client_credentials_refresh_margin"));
+  AUTHGATE_CONFIG_SET(
+      spec.client_credentials_refresh_margin,
+      obj.Duration("client_credentials_refresh_margin", kRefreshMarginRange));
 
   // Clients: the top-level fields are the first, "clients" adds more.
   bool top_level_client = false;

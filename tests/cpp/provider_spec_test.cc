@@ -139,9 +139,10 @@ TEST(ProviderSpecTest, ReadsTokenRules) {
   ExpectConfigError(Parse(R"({"issuer": "https://idp.example.com",
                               "client_id": "a", "algorithms": ["none"]})"),
                     "providers[0].algorithms: unknown algorithm");
-  ExpectConfigError(Parse(R"({"issuer": "https://idp.example.com",
+  ExpectConfigError(
+      Parse(R"({"issuer": "https://idp.example.com",
                               "client_id": "a", "clock_skew": "10m"})"),
-                    "providers[0].clock_skew: must lie within 0 and 5m");
+      "providers[0].clock_skew: must be between 0s and 5m, got 10m");
 }
 
 TEST(ProviderSpecTest, StaticKeysFromAFileAreLoadedAtParse) {
@@ -176,7 +177,108 @@ TEST(ProviderSpecTest, StaticKeysFromAFileAreLoadedAtParse) {
                                        {"client_id", "a"},
                                        {"http_timeout", -1}},
                                       "p"),
-                    "p.http_timeout: must be positive");
+                    "p.http_timeout: must be between 1ms and 5m, got -1s");
+}
+
+// Every duration has a range, named in the error: nan, inf, 1e30 and a 0s
+// cooldown (300 random kids = 300 fetches) used to be accepted.
+TEST(ProviderSpecTest, DurationsOutsideTheirRangeAreRefusedNamingIt) {
+  struct Case {
+    nlohmann::json jwks;
+    std::string message;
+  };
+  const Case cases[] = {
+      {{{"refetch_cooldown", "0s"}},
+       "providers[0].jwks.refetch_cooldown: must be between 1s and 1h, got 0s"},
+      {{{"refetch_cooldown", "nan"}},
+       "providers[0].jwks.refetch_cooldown: must be between 1s and 1h, got "
+       "\"nan\""},
+      {{{"fetch_timeout", "nan"}},
+       "providers[0].jwks.fetch_timeout: must be between 1ms and 5m, got "
+       "\"nan\""},
+      {{{"fetch_timeout", "inf"}},
+       "providers[0].jwks.fetch_timeout: must be between 1ms and 5m, got "
+       "\"inf\""},
+      {{{"default_ttl", 1e30}},
+       "providers[0].jwks.default_ttl: must be between 1s and 168h, got "
+       "1e+30"},
+      {{{"max_staleness", "1e30"}},
+       "providers[0].jwks.max_staleness: must be between 0s and 168h, got "
+       "\"1e30\""},
+      {{{"refresh_ahead", "2h"}},
+       "providers[0].jwks.refresh_ahead: must be between 0s and 1h, got 2h"},
+      {{{"min_ttl", "0s"}},
+       "providers[0].jwks.min_ttl: must be between 1s and 24h, got 0s"},
+      {{{"min_ttl", "2h"}, {"max_ttl", "1h"}},
+       "providers[0].jwks.min_ttl: must be at most max_ttl"},
+  };
+  for (const Case& c : cases) {
+    nlohmann::json value = {{"issuer", "https://idp.example.com"},
+                            {"client_id", "a"},
+                            {"jwks", c.jwks}};
+    absl::StatusOr<ProviderSpec> spec =
+        ParseProviderSpec(value, "providers[0]");
+    EXPECT_THAT(spec.status(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        ErrorReason::kConfigInvalid))
+        << c.jwks.dump();
+    EXPECT_EQ(spec.status().message(), c.message) << c.jwks.dump();
+  }
+  const std::pair<nlohmann::json, std::string> top[] = {
+      {{{"http_timeout", "inf"}},
+       "p.http_timeout: must be between 1ms and 5m, got \"inf\""},
+      {{{"http_timeout", "10m"}},
+       "p.http_timeout: must be between 1ms and 5m, got 10m"},
+      {{{"clock_skew", "nan"}},
+       "p.clock_skew: must be between 0s and 5m, got \"nan\""},
+      {{{"max_lifetime", "0s"}},
+       "p.max_lifetime: must be between 1s and 8784h, got 0s"},
+      {{{"client_credentials_refresh_margin", "-1s"}},
+       "p.client_credentials_refresh_margin: must be between 0s and 1h, got "
+       "-1s"},
+  };
+  for (const auto& [extra, message] : top) {
+    nlohmann::json value = {{"issuer", "https://idp.example.com"},
+                            {"client_id", "a"}};
+    value.update(extra);
+    EXPECT_EQ(ParseProviderSpec(value, "p").status().message(), message)
+        << extra.dump();
+  }
+  absl::StatusOr<ProviderSpec> bounds = Parse(R"({
+    "issuer": "https://idp.example.com", "client_id": "a",
+    "jwks": {"refetch_cooldown": "1s", "fetch_timeout": "5m",
+             "min_ttl": 1, "default_ttl": 1, "max_ttl": "168h"}})");
+  ASSERT_THAT(bounds.status(), IsOk());
+  EXPECT_EQ(bounds->keys.cache.refetch_cooldown, absl::Seconds(1));
+  EXPECT_EQ(bounds->keys.cache.fetch_timeout, absl::Minutes(5));
+}
+
+// A secret file on /dev/zero used to end in std::bad_alloc and an abort.
+TEST(ProviderSpecTest, SecretFileIsReadWithinTheLimit) {
+  absl::StatusOr<ProviderSpec> spec = Parse(R"({
+    "issuer": "https://idp.example.com", "client_id": "a",
+    "client_secret_file": "/dev/zero"})");
+  ExpectConfigError(spec,
+                    "providers[0].client_secret_file: \"/dev/zero\" exceeds "
+                    "the 1048576-byte limit");
+}
+
+// Keys and names from the file are echoed escaped, on one line.
+TEST(ProviderSpecTest, EchoedKeysAndNamesAreEscaped) {
+  nlohmann::json value = {{"issuer", "https://idp.example.com"},
+                          {"client_id", "a"},
+                          {"bad\nkey\x1b[31m", 1}};
+  absl::Status status = ParseProviderSpec(value, "providers[0]").status();
+  EXPECT_EQ(status.message(),
+            "providers[0].\"bad\\nkey\\033[31m\": unknown field");
+  value.erase("bad\nkey\x1b[31m");
+  value["algorithms"] = {"RS\n256\x1b"};
+  EXPECT_EQ(ParseProviderSpec(value, "providers[0]").status().message(),
+            "providers[0].algorithms: unknown algorithm \"RS\\n256\\033\"");
+  value.erase("algorithms");
+  value.erase("client_id");
+  value["clients"] = {{{"client_id", "x\ny"}}, {{"client_id", "x\ny"}}};
+  EXPECT_EQ(ParseProviderSpec(value, "providers[0]").status().message(),
+            "providers[0].clients: client_id \"x\\ny\" is listed twice");
 }
 
 TEST(ProviderSpecTest, SecretNeverAppearsInErrors) {

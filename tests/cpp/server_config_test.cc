@@ -263,8 +263,9 @@ TEST(ServerConfigTest, MergedProviderErrorsNameWhereTheKeyCameFrom) {
   config = LoadServerConfig({"--config=" + path}, env.get());
   EXPECT_EQ(
       Message(config),
-      absl::StrCat("config file ", path,
-                   ": providers[0].clock_skew: must lie within 0 and 5m"));
+      absl::StrCat(
+          "config file ", path,
+          ": providers[0].clock_skew: must be between 0s and 5m, got 1h"));
 }
 
 TEST(ServerConfigTest, NamesUnknownFieldWithItsPath) {

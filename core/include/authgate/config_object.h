@@ -4,8 +4,11 @@
 //
 // Each read returns nullopt for an absent key and config_invalid
 // "PATH.KEY: what" for a wrong type; CheckKeys() makes unknown keys errors,
-// so a typo cannot silently disable a check. Values are never quoted in
-// messages (a field may hold a secret).
+// so a typo cannot silently disable a check. Durations and counts are read
+// within a [min, max] the caller names, and the message names both bounds
+// ("PATH.KEY: must be between 1s and 1h, got 0s"). String values are never
+// echoed (a field may hold a secret); keys, and the numbers a bound rejects,
+// are echoed through QuoteConfigText(), so no message spans two lines.
 //
 //   ConfigObject obj(value, "providers[0]");
 //   AUTHGATE_RETURN_IF_ERROR(obj.CheckKeys({"issuer", "client_id"}));
@@ -15,6 +18,7 @@
 #define AUTHGATE_CONFIG_OBJECT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <set>
@@ -43,23 +47,71 @@
 
 namespace authgate {
 
-// Reads a whole (small) configuration or secret file. Errors: config_invalid
-// "field: cannot read PATH", never the content.
-absl::StatusOr<std::string> ReadConfigFile(absl::string_view field,
-                                           const std::string& path);
+// The most a configuration, secret or key file may hold by default.
+inline constexpr size_t kMaxConfigFileBytes = 1024 * 1024;
+
+// Reads a whole configuration or secret file of at most `max_bytes`, never
+// allocating more than that: a regular file's size is checked before any
+// read, anything else (a pipe, /dev/zero) is read up to max_bytes + 1.
+// A FIFO without a writer reads as empty instead of blocking. Errors:
+// kInvalidArgument config_invalid "field: cannot read \"PATH\": why",
+// "field: \"PATH\" is a directory", "field: \"PATH\" exceeds the N-byte
+// limit"; never the content.
+absl::StatusOr<std::string> ReadConfigFile(
+    absl::string_view field, const std::string& path,
+    size_t max_bytes = kMaxConfigFileBytes);
 
 // kInvalidArgument config_invalid "field: what".
 absl::Status ConfigFieldError(absl::string_view field, absl::string_view what);
 
-// "10s", "1m30s" or a bare number of seconds. Errors: config_invalid naming
-// `field`.
-absl::StatusOr<absl::Duration> ParseDurationText(absl::string_view field,
-                                                 absl::string_view text);
+// `text` as a one-line C-escaped literal in double quotes, cut to
+// `max_chars` input bytes ("..." after the quote marks a cut): a newline or
+// a terminal escape in a key becomes \n or \033 instead of reaching the
+// log raw. For keys and public values only, never for secrets.
+std::string QuoteConfigText(absl::string_view text, size_t max_chars = 64);
+
+// Inclusive bounds of a duration or count field.
+struct DurationRange {
+  absl::Duration min;
+  absl::Duration max;
+};
+struct CountRange {
+  uint64_t min;
+  uint64_t max;
+};
+// What any duration may be when a caller names no tighter range: not
+// negative, at most 366 days (so inf, nan and 1e30 are refused).
+inline constexpr DurationRange kAnyConfigDuration = {absl::ZeroDuration(),
+                                                     absl::Hours(366 * 24)};
+inline constexpr CountRange kAnyConfigCount = {0, uint64_t{1} << 53};
+
+// "1s", "1m30s", "0s", as messages print a duration.
+std::string FormatConfigDuration(absl::Duration duration);
+
+// config_invalid "field: must be between MIN and MAX, got VALUE" unless
+// `value` lies within `range`.
+absl::Status CheckDurationRange(absl::string_view field, absl::Duration value,
+                                const DurationRange& range);
+absl::Status CheckCountRange(absl::string_view field, uint64_t value,
+                             const CountRange& range);
+
+// "10s", "1m30s" or a bare number of seconds, within `range`. Errors:
+// config_invalid naming `field` (not a duration, or out of range, with the
+// text quoted).
+absl::StatusOr<absl::Duration> ParseDurationText(
+    absl::string_view field, absl::string_view text,
+    const DurationRange& range = kAnyConfigDuration);
+
+// A non-negative decimal integer within `range` (flags, environment).
+absl::StatusOr<uint64_t> ParseCountText(
+    absl::string_view field, absl::string_view text,
+    const CountRange& range = kAnyConfigCount);
 
 class ConfigObject {
  public:
   // Maps a key to the name messages use; default "PATH.KEY" (and "PATH" for
-  // the object itself, key "").
+  // the object itself, key ""). Keys that are not plain names
+  // ([A-Za-z0-9_-]) reach it quoted by QuoteConfigText().
   using Namer = std::function<std::string(absl::string_view key)>;
 
   ConfigObject(const nlohmann::json& value, std::string path);
@@ -82,10 +134,14 @@ class ConfigObject {
   absl::StatusOr<std::optional<std::vector<std::string>>> StringList(
       const std::string& key) const;
   absl::StatusOr<std::optional<bool>> Bool(const std::string& key) const;
-  absl::StatusOr<std::optional<size_t>> Count(const std::string& key) const;
-  // A string such as "10s" / "1m30s", or a number of seconds.
+  // A JSON integer within `range`.
+  absl::StatusOr<std::optional<size_t>> Count(
+      const std::string& key, const CountRange& range = kAnyConfigCount) const;
+  // A string such as "10s" / "1m30s", or a number of seconds, within
+  // `range`.
   absl::StatusOr<std::optional<absl::Duration>> Duration(
-      const std::string& key) const;
+      const std::string& key,
+      const DurationRange& range = kAnyConfigDuration) const;
 
  private:
   const nlohmann::json& value_;

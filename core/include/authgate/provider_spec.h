@@ -43,6 +43,29 @@
 
 namespace authgate {
 
+// The bounds of the spec's durations; docs/providers.md lists them with the
+// defaults. A value outside is config_invalid "PATH.FIELD: must be between
+// MIN and MAX, got VALUE", so nan, inf, 1e30 and 0s cooldowns never reach
+// a cache or a timeout.
+inline constexpr DurationRange kHttpTimeoutRange = {absl::Milliseconds(1),
+                                                    absl::Minutes(5)};
+inline constexpr DurationRange kJwksTtlRange = {absl::Seconds(1),
+                                                absl::Hours(7 * 24)};
+inline constexpr DurationRange kJwksMinTtlRange = {absl::Seconds(1),
+                                                   absl::Hours(24)};
+inline constexpr DurationRange kJwksRefetchCooldownRange = {absl::Seconds(1),
+                                                            absl::Hours(1)};
+inline constexpr DurationRange kJwksMaxStalenessRange = {absl::ZeroDuration(),
+                                                         absl::Hours(7 * 24)};
+inline constexpr DurationRange kJwksRefreshAheadRange = {absl::ZeroDuration(),
+                                                         absl::Hours(1)};
+inline constexpr DurationRange kClockSkewRange = {absl::ZeroDuration(),
+                                                  kMaxClockSkew};
+inline constexpr DurationRange kMaxLifetimeRange = {absl::Seconds(1),
+                                                    absl::Hours(366 * 24)};
+inline constexpr DurationRange kRefreshMarginRange = {absl::ZeroDuration(),
+                                                      absl::Hours(1)};
+
 // What a kind of provider implies. One row per kind; adding a provider type
 // is one row and its tests.
 struct KindProfile {
