@@ -22,6 +22,11 @@
 namespace authgate {
 namespace {
 
+// The schedule's floor: even a zero TTL or cooldown (possible through the
+// C++ options, not the configuration's ranges) cannot make the background
+// thread fetch in a tight loop.
+constexpr absl::Duration kMinFetchInterval = absl::Milliseconds(100);
+
 // The TTL a response asks for: max-age clamped to the configured bounds;
 // no-cache / no-store mean "as short as allowed".
 absl::Duration TtlFromCacheControl(absl::string_view cache_control,
@@ -111,16 +116,22 @@ class JwksCache::State {
     absl::Time now = deps_.clock->Now();
     std::shared_ptr<const JwkSet> set = ServableLocked(now);
     if (set != nullptr && set->HasKeyId(key_id)) return set;
+    // A flood of unknown kids costs at most one fetch per cooldown, and a
+    // failed attempt of any kind is not repeated within one either. A set
+    // fetched moments ago on schedule does not delay a rotated kid.
+    bool cooling = (last_kid_fetch_.has_value() &&
+                    now - *last_kid_fetch_ < options_.refetch_cooldown) ||
+                   (!last_result_.ok() && last_attempt_.has_value() &&
+                    now - *last_attempt_ < options_.refetch_cooldown);
     if (in_flight_) {
       // Share the fetch already under way instead of starting another.
       WaitForFetchLocked();
-    } else if (last_attempt_.has_value() &&
-               now - *last_attempt_ < options_.refetch_cooldown) {
-      // A flood of unknown kids costs at most one fetch per cooldown.
+    } else if (cooling) {
       ++stats_.unknown_kid_throttled;
     } else {
       ++stats_.unknown_kid_refetches;
-      FetchLocked().IgnoreError();
+      last_kid_fetch_ = now;
+      FetchLocked(/*unknown_kid=*/true).IgnoreError();
     }
     set = ServableLocked(deps_.clock->Now());
     if (set != nullptr) return set;
@@ -129,7 +140,12 @@ class JwksCache::State {
 
   JwksCacheStats stats() const {
     absl::MutexLock lock(&mu_);
-    return stats_;
+    JwksCacheStats stats = stats_;
+    std::optional<absl::Time> next = NextFetchLocked();
+    if (next.has_value() && *next != absl::InfiniteFuture()) {
+      stats.next_fetch = next;
+    }
+    return stats;
   }
 
   absl::Status last_error() const {
@@ -147,15 +163,46 @@ class JwksCache::State {
     return set_;
   }
 
+  // How long after a failure the next attempt waits: the cooldown, doubled
+  // per further consecutive failure, capped.
+  absl::Duration RetryBackoffLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    absl::Duration backoff =
+        std::max(options_.refetch_cooldown, kMinFetchInterval);
+    absl::Duration cap = std::max(backoff, kMaxJwksRetryBackoff);
+    for (uint64_t i = 1; i < stats_.consecutive_failures && backoff < cap;
+         ++i) {
+      backoff *= 2;
+    }
+    return std::min(backoff, cap);
+  }
+
+  // The one schedule both RefreshIfDue() and the background thread follow,
+  // so the thread never wakes to find nothing due: after a failure, the
+  // retry backoff (even while the set is fresh, so last_error() clears once
+  // the provider is back); otherwise the TTL minus refresh_ahead. nullopt
+  // before the first attempt (nothing to keep fresh yet); InfiniteFuture
+  // while a fetch is in flight (its completion wakes the thread).
+  std::optional<absl::Time> NextFetchLocked() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!last_attempt_.has_value()) {
+      // RefreshIfDue() before any attempt fetches; the thread waits.
+      return std::nullopt;
+    }
+    if (in_flight_) return absl::InfiniteFuture();
+    if (set_ == nullptr || !last_result_.ok()) {
+      return *last_attempt_ + RetryBackoffLocked();
+    }
+    // refresh_ahead never takes more than half a short TTL.
+    absl::Time loaded = stats_.last_success.value_or(*last_attempt_);
+    absl::Duration half =
+        std::max((expires_at_ - loaded) / 2, kMinFetchInterval);
+    return std::max(expires_at_ - options_.refresh_ahead, loaded + half);
+  }
+
   bool DueLocked(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (in_flight_) return false;
-    bool failing = set_ == nullptr || !last_result_.ok();
-    if (failing && last_attempt_.has_value() &&
-        now - *last_attempt_ < options_.refetch_cooldown) {
-      return false;
-    }
-    if (set_ == nullptr) return true;
-    return now >= expires_at_ - options_.refresh_ahead;
+    std::optional<absl::Time> next = NextFetchLocked();
+    return !next.has_value() || now >= *next;
   }
 
   absl::Status NoSetError() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -173,7 +220,8 @@ class JwksCache::State {
   }
 
   // Runs one fetch (or joins the one in flight) and returns its outcome.
-  absl::Status FetchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status FetchLocked(bool unknown_kid = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (in_flight_) {
       WaitForFetchLocked();
       return last_result_;
@@ -186,6 +234,9 @@ class JwksCache::State {
     absl::StatusOr<std::shared_ptr<const JwkSet>> fetched = FetchOnce(ttl);
     absl::Time done = deps_.clock->Now();
     mu_.Lock();
+    JwksFetchEvent event;
+    event.success = fetched.ok();
+    event.unknown_kid = unknown_kid;
     if (fetched.ok()) {
       set_ = *std::move(fetched);
       expires_at_ = done + ttl;
@@ -193,16 +244,30 @@ class JwksCache::State {
       ++stats_.key_sets_loaded;
       stats_.last_success = done;
       stats_.expires_at = expires_at_;
+      event.recovered_after = stats_.consecutive_failures;
+      stats_.consecutive_failures = 0;
       last_result_ = absl::OkStatus();
     } else {
       ++stats_.fetch_failures;
+      ++stats_.consecutive_failures;
       last_result_ = fetched.status();
     }
+    event.status = last_result_;
+    event.consecutive_failures = stats_.consecutive_failures;
+    event.serving = ServableLocked(done) != nullptr;
     in_flight_ = false;
     ++completed_fetches_;
     fetch_done_.SignalAll();
     wake_.SignalAll();
-    return last_result_;
+    absl::Status result = last_result_;
+    if (options_.on_fetch) {
+      // Outside the lock: the callback logs, and may read stats().
+      event.jwks_uri = uri_;
+      mu_.Unlock();
+      options_.on_fetch(event);
+      mu_.Lock();
+    }
+    return result;
   }
 
   // The HTTP round trip and parse; no lock held.
@@ -238,25 +303,26 @@ class JwksCache::State {
     return set;
   }
 
+  // Sleeps until the schedule's next deadline, fetches when it is due, and
+  // repeats; a completed fetch (which moves the deadline) or the destructor
+  // wakes it early. Because DueLocked() reads the same schedule, a wake-up
+  // at the deadline always fetches and never spins.
   void BackgroundLoop() {
-    while (true) {
-      {
-        absl::MutexLock lock(&mu_);
-        if (stopping_) return;
-        absl::Duration wait = absl::Seconds(30);
-        // Nothing to keep fresh until someone asked for the set once.
-        if (last_attempt_.has_value() && !in_flight_) {
-          absl::Time now = deps_.clock->Now();
-          absl::Time next = (set_ == nullptr || !last_result_.ok())
-                                ? *last_attempt_ + options_.refetch_cooldown
-                                : expires_at_ - options_.refresh_ahead;
-          wait = std::clamp(next - now, absl::Milliseconds(100),
-                            absl::Seconds(30));
-        }
-        wake_.WaitWithTimeout(&mu_, wait);
-        if (stopping_) return;
+    absl::MutexLock lock(&mu_);
+    while (!stopping_) {
+      absl::Time now = deps_.clock->Now();
+      if (DueLocked(now) && last_attempt_.has_value()) {
+        FetchLocked().IgnoreError();
+        continue;
       }
-      RefreshIfDue().IgnoreError();
+      std::optional<absl::Time> next = NextFetchLocked();
+      absl::Duration wait = next.has_value() && *next != absl::InfiniteFuture()
+                                ? *next - now
+                                : absl::InfiniteDuration();
+      // Under the lock, so no fetch can complete unseen between the report
+      // and the wait.
+      if (deps_.on_background_wait) deps_.on_background_wait(wait);
+      wake_.WaitWithTimeout(&mu_, wait);
     }
   }
 
@@ -271,6 +337,8 @@ class JwksCache::State {
   absl::Time expires_at_ ABSL_GUARDED_BY(mu_);
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 1;
   std::optional<absl::Time> last_attempt_ ABSL_GUARDED_BY(mu_);
+  // When an unknown kid last started a fetch (its own cooldown).
+  std::optional<absl::Time> last_kid_fetch_ ABSL_GUARDED_BY(mu_);
   absl::Status last_result_ ABSL_GUARDED_BY(mu_);
   bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t completed_fetches_ ABSL_GUARDED_BY(mu_) = 0;
@@ -306,6 +374,15 @@ absl::StatusOr<std::shared_ptr<JwksCache>> JwksCache::Create(
       options.refresh_ahead < absl::ZeroDuration() ||
       options.fetch_timeout <= absl::ZeroDuration()) {
     return config_error("jwks durations must not be negative");
+  }
+  // An infinite timeout or cooldown disables the very bound it names
+  // (ProviderSpec's ranges refuse them with the field's name first).
+  for (absl::Duration d :
+       {options.default_ttl, options.max_ttl, options.refetch_cooldown,
+        options.max_staleness, options.refresh_ahead, options.fetch_timeout}) {
+    if (d == absl::InfiniteDuration()) {
+      return config_error("jwks durations must be finite");
+    }
   }
   bool background = options.background_refresh;
   auto state =

@@ -295,6 +295,194 @@ TEST_F(JwksCacheTest, RejectsInvalidOptions) {
                        ErrorReason::kConfigInvalid));
 }
 
+// A failed unknown-kid refetch while the set is fresh used to leave
+// last_error() set until the next TTL refresh, an hour later: the failure
+// is now retried after its backoff, and the success clears it.
+TEST_F(JwksCacheTest, LastErrorClearsOnTheNextSuccessWhileTheSetIsFresh) {
+  std::shared_ptr<JwksCache> cache = MakeCache();
+  ASSERT_THAT(cache->WarmUp(), IsOk());
+  http_->SetResponse(kJwksUri, 503, "down");
+  clock_->Advance(absl::Seconds(10));
+  ASSERT_THAT(cache->OnUnknownKeyId("new-kid"), IsOk());  // old set serves
+  EXPECT_THAT(cache->last_error(), StatusIs(absl::StatusCode::kUnavailable,
+                                            ErrorReason::kProviderUnavailable));
+  EXPECT_EQ(cache->stats().consecutive_failures, 1u);
+  EXPECT_EQ(cache->stats().next_fetch, clock_->Now() + absl::Seconds(10));
+  http_->SetJson(kJwksUri, minter_.Jwks());
+  clock_->Advance(absl::Seconds(9));
+  EXPECT_THAT(cache->RefreshIfDue(), IsOk());
+  EXPECT_EQ(Fetches(), 2);
+  clock_->Advance(absl::Seconds(1));
+  EXPECT_THAT(cache->RefreshIfDue(), IsOk());
+  EXPECT_EQ(Fetches(), 3);
+  EXPECT_THAT(cache->last_error(), IsOk());
+  EXPECT_EQ(cache->stats().consecutive_failures, 0u);
+  // Fresh again: the next fetch is the TTL's (1 h default, 30 s ahead).
+  EXPECT_EQ(cache->stats().next_fetch,
+            clock_->Now() + absl::Hours(1) - absl::Seconds(30));
+}
+
+TEST_F(JwksCacheTest, UnknownKidSuccessClearsLastError) {
+  std::shared_ptr<JwksCache> cache = MakeCache();
+  ASSERT_THAT(cache->WarmUp(), IsOk());
+  http_->SetResponse(kJwksUri, 500, "oops");
+  EXPECT_THAT(cache->Refresh(), StatusIs(absl::StatusCode::kUnavailable,
+                                         ErrorReason::kProviderUnavailable));
+  minter_.AddKey("key-2", Algorithm::kEs256);
+  http_->SetJson(kJwksUri, minter_.Jwks());
+  clock_->Advance(absl::Seconds(10));
+  absl::StatusOr<std::shared_ptr<const JwkSet>> set =
+      cache->OnUnknownKeyId("key-2");
+  ASSERT_THAT(set, IsOk());
+  EXPECT_TRUE((*set)->HasKeyId("key-2"));
+  EXPECT_THAT(cache->last_error(), IsOk());
+}
+
+// While the provider keeps failing, retries back off: cooldown, doubled per
+// consecutive failure, capped at kMaxJwksRetryBackoff.
+TEST_F(JwksCacheTest, RetriesBackOffWhileTheProviderKeepsFailing) {
+  http_->SetResponse(kJwksUri, 503, "down");
+  std::shared_ptr<JwksCache> cache = MakeCache();
+  EXPECT_THAT(cache->WarmUp(), StatusIs(absl::StatusCode::kUnavailable,
+                                        ErrorReason::kProviderUnavailable));
+  const absl::Duration expected[] = {
+      absl::Seconds(10),  absl::Seconds(20),  absl::Seconds(40),
+      absl::Seconds(80),  absl::Seconds(160), absl::Seconds(300),
+      absl::Seconds(300),
+  };
+  for (absl::Duration backoff : expected) {
+    ASSERT_EQ(cache->stats().next_fetch, clock_->Now() + backoff);
+    clock_->Advance(backoff - absl::Seconds(1));
+    EXPECT_THAT(cache->RefreshIfDue(), IsOk());  // not yet due
+    clock_->Advance(absl::Seconds(1));
+    EXPECT_THAT(cache->RefreshIfDue(),
+                StatusIs(absl::StatusCode::kUnavailable,
+                         ErrorReason::kProviderUnavailable));
+  }
+  EXPECT_EQ(Fetches(), 8);
+  EXPECT_EQ(cache->stats().consecutive_failures, 8u);
+}
+
+// The cooldown spaces fetches started by unknown kids (as documented), not
+// any fetch: a rotated kid right after a scheduled refresh is fetched.
+TEST_F(JwksCacheTest, RotatedKidRightAfterWarmUpIsFetchedAtOnce) {
+  std::shared_ptr<JwksCache> cache = MakeCache();
+  ASSERT_THAT(cache->WarmUp(), IsOk());
+  minter_.AddKey("key-2", Algorithm::kEs256);
+  http_->SetJson(kJwksUri, minter_.Jwks());
+  absl::StatusOr<std::shared_ptr<const JwkSet>> set =
+      cache->OnUnknownKeyId("key-2");
+  ASSERT_THAT(set, IsOk());
+  EXPECT_TRUE((*set)->HasKeyId("key-2"));
+  EXPECT_THAT(cache->OnUnknownKeyId("key-3"), IsOk());
+  EXPECT_EQ(Fetches(), 2);
+  EXPECT_EQ(cache->stats().unknown_kid_throttled, 1u);
+}
+
+// Every attempt reaches on_fetch: failures (with the count in a row, the
+// status and whether cached keys still serve) and the recovery.
+TEST_F(JwksCacheTest, OnFetchReportsFailuresAndRecovery) {
+  std::vector<JwksFetchEvent> events;
+  JwksCacheOptions options;
+  options.on_fetch = [&events](const JwksFetchEvent& event) {
+    events.push_back(event);
+  };
+  std::shared_ptr<JwksCache> cache = MakeCache(options);
+  ASSERT_THAT(cache->WarmUp(), IsOk());
+  http_->SetResponse(kJwksUri, 503, "body-with-secret-xyz");
+  clock_->Advance(absl::Seconds(10));
+  ASSERT_THAT(cache->OnUnknownKeyId("new-kid"), IsOk());
+  clock_->Advance(absl::Seconds(10));
+  EXPECT_THAT(cache->RefreshIfDue(), StatusIs(absl::StatusCode::kUnavailable));
+  http_->SetJson(kJwksUri, minter_.Jwks());
+  clock_->Advance(absl::Seconds(20));
+  EXPECT_THAT(cache->RefreshIfDue(), IsOk());
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_TRUE(events[0].success);
+  EXPECT_EQ(events[0].jwks_uri, kJwksUri);
+  EXPECT_EQ(events[0].recovered_after, 0u);
+  EXPECT_FALSE(events[1].success);
+  EXPECT_TRUE(events[1].unknown_kid);
+  EXPECT_TRUE(events[1].serving);
+  EXPECT_EQ(events[1].consecutive_failures, 1u);
+  EXPECT_THAT(events[1].status, StatusIs(absl::StatusCode::kUnavailable,
+                                         ErrorReason::kProviderUnavailable));
+  EXPECT_EQ(events[1].status.message(),
+            absl::StrCat("JWKS fetch from ", kJwksUri, " returned HTTP 503"));
+  EXPECT_FALSE(events[2].success);
+  EXPECT_FALSE(events[2].unknown_kid);
+  EXPECT_EQ(events[2].consecutive_failures, 2u);
+  EXPECT_TRUE(events[3].success);
+  EXPECT_THAT(events[3].status, IsOk());
+  EXPECT_EQ(events[3].consecutive_failures, 0u);
+  EXPECT_EQ(events[3].recovered_after, 2u);
+}
+
+// The callback runs with no lock held: it may read the cache.
+TEST_F(JwksCacheTest, OnFetchMayReadTheCache) {
+  std::shared_ptr<JwksCache> cache;
+  uint64_t seen_fetches = 0;
+  JwksCacheOptions options;
+  options.on_fetch = [&](const JwksFetchEvent&) {
+    seen_fetches = cache->stats().fetches;
+  };
+  cache = MakeCache(options);
+  ASSERT_THAT(cache->WarmUp(), IsOk());
+  EXPECT_EQ(seen_fetches, 1u);
+}
+
+// The background thread used to wake every 100 ms while a fresh set was
+// failing to refresh, and every 30 s otherwise. It now sleeps until the
+// schedule's next deadline, which the on_background_wait seam reports; the
+// frozen FakeClock makes each wait exact.
+TEST(JwksCacheBackgroundTest, SleepsUntilTheNextDeadline) {
+  TokenMinter minter;
+  minter.AddKey("key-1", Algorithm::kRs256);
+  auto http = std::make_shared<FakeHttpFetcher>();
+  auto clock = std::make_shared<FakeClock>();
+  http->SetJson(kJwksUri, minter.Jwks(), {{"cache-control", "max-age=600"}});
+  absl::Mutex mu;
+  std::vector<absl::Duration> waits;
+  JwksCacheOptions options;
+  options.refresh_ahead = absl::Seconds(30);
+  options.background_refresh = true;
+  JwksCache::Dependencies deps;
+  deps.fetcher = http;
+  deps.clock = clock;
+  deps.on_background_wait = [&](absl::Duration wait) {
+    absl::MutexLock lock(&mu);
+    waits.push_back(wait);
+  };
+  std::shared_ptr<JwksCache> cache =
+      JwksCache::Create(kJwksUri, options, deps).value();
+  // Waits for the n-th sleep (a safety bound, not a timing assertion).
+  auto wait_number = [&](size_t n) {
+    absl::MutexLock lock(&mu);
+    auto reached = [&] { return waits.size() >= n; };
+    mu.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(60));
+    return waits.size() >= n ? waits[n - 1] : absl::ZeroDuration();
+  };
+  // Nothing to keep fresh before the first fetch: sleep until woken.
+  EXPECT_EQ(wait_number(1), absl::InfiniteDuration());
+  ASSERT_THAT(cache->WarmUp(), IsOk());
+  EXPECT_EQ(wait_number(2), absl::Seconds(600 - 30));
+  http->SetResponse(kJwksUri, 503, "down");
+  clock->Advance(absl::Seconds(10));
+  ASSERT_THAT(cache->OnUnknownKeyId("new-kid"), IsOk());
+  EXPECT_EQ(wait_number(3), absl::Seconds(10));  // the retry backoff
+  // The provider is back once the backoff has run out: the due retry
+  // succeeds and the thread sleeps until the new TTL's refresh time.
+  http->SetJson(kJwksUri, minter.Jwks(), {{"cache-control", "max-age=600"}});
+  clock->Advance(absl::Seconds(10));
+  EXPECT_THAT(cache->RefreshIfDue(), IsOk());
+  EXPECT_EQ(wait_number(4), absl::Seconds(600 - 30));
+  EXPECT_THAT(cache->last_error(), IsOk());
+  EXPECT_EQ(http->RequestCount(kJwksUri), 3);
+  cache.reset();  // joins the thread
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(waits.size(), 4u);
+}
+
 // The one test on real time: the background thread refreshes on its own.
 TEST(JwksCacheBackgroundTest, RefreshesAheadOfExpiryWithoutCallers) {
   TokenMinter minter;

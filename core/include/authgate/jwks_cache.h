@@ -9,9 +9,14 @@
 //   arriving while a fetch is in flight wait for it and share its result, so
 //   a flood of random kids costs at most one fetch per cooldown.
 // - When the provider fails, the last good set keeps serving until it is
-//   max_staleness past its TTL; the failure is counted and kept in
-//   last_error(). Past that bound Current() returns nullptr (tokens then fail
-//   with provider_unavailable instead of trusting keys that may be revoked).
+//   max_staleness past its TTL; the failure is counted, kept in last_error()
+//   until the next successful fetch, and reported to options.on_fetch. Past
+//   that bound Current() returns nullptr (tokens then fail with
+//   provider_unavailable instead of trusting keys that may be revoked).
+// - The background thread sleeps until its next deadline: the TTL minus
+//   refresh_ahead, or after a failure the retry backoff (refetch_cooldown,
+//   doubling per consecutive failure up to kMaxJwksRetryBackoff). It wakes
+//   early only when a fetch completes or the cache is destroyed.
 //
 // Thread-safe. Current() never touches the network.
 //
@@ -27,6 +32,7 @@
 #define AUTHGATE_JWKS_CACHE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +50,27 @@
 namespace authgate {
 
 inline constexpr absl::Duration kDefaultJwksRefetchCooldown = absl::Seconds(10);
+// The longest wait between retries while the provider keeps failing (or the
+// cooldown, when that is longer).
+inline constexpr absl::Duration kMaxJwksRetryBackoff = absl::Minutes(5);
+
+// The outcome of one fetch attempt, as JwksCacheOptions::on_fetch receives
+// it. Carries no response body and no secret: the status is the one
+// Refresh() returns.
+struct JwksFetchEvent {
+  std::string jwks_uri;
+  bool success = false;
+  // OK on success; otherwise why no set came (provider_unavailable, ...).
+  absl::Status status;
+  // Failures in a row including this one; 0 on success.
+  uint64_t consecutive_failures = 0;
+  // On success, how many failures in a row it ends (0: nothing recovered).
+  uint64_t recovered_after = 0;
+  // Started by a token with an unknown kid (not WarmUp/Refresh/schedule).
+  bool unknown_kid = false;
+  // A key set is still being served after this attempt.
+  bool serving = false;
+};
 
 struct JwksCacheOptions {
   // TTL when the response has no usable Cache-Control max-age.
@@ -66,6 +93,10 @@ struct JwksCacheOptions {
   // failures. Off: the set is refreshed only by WarmUp(), Refresh(),
   // RefreshIfDue() and unknown kids.
   bool background_refresh = true;
+  // Called after every fetch attempt, on the thread that fetched, with no
+  // lock of the cache held; must not block nor call back into the cache
+  // synchronously for long. Unset: nothing is called.
+  std::function<void(const JwksFetchEvent&)> on_fetch;
 };
 
 // Counters for metrics and health pages.
@@ -75,8 +106,12 @@ struct JwksCacheStats {
   uint64_t unknown_kid_refetches = 0;  // fetches triggered by an unknown kid
   uint64_t unknown_kid_throttled = 0;  // unknown kids answered from cooldown
   uint64_t key_sets_loaded = 0;        // successful fetches
+  uint64_t consecutive_failures = 0;   // failed attempts since the last success
   std::optional<absl::Time> last_success;  // when the current set arrived
   std::optional<absl::Time> expires_at;    // end of its TTL
+  // When the background thread fetches next (TTL refresh or retry); nullopt
+  // before the first attempt.
+  std::optional<absl::Time> next_fetch;
 };
 
 class JwksCache final : public KeySource {
@@ -85,6 +120,11 @@ class JwksCache final : public KeySource {
     // Required.
     std::shared_ptr<HttpFetcher> fetcher;
     std::shared_ptr<const Clock> clock = SystemClock();
+    // Test seam: called by the background thread each time it goes to
+    // sleep, with how long it means to sleep (InfiniteDuration: until a
+    // fetch completes or the cache is destroyed). Runs under the cache's
+    // lock: it must not call into the cache.
+    std::function<void(absl::Duration)> on_background_wait;
   };
 
   // Makes an empty cache; does not fetch. `jwks_uri` must be an http(s) URL.
@@ -110,7 +150,8 @@ class JwksCache final : public KeySource {
   absl::Status Refresh();
 
   // Refreshes when the TTL (minus refresh_ahead) has run out, or when the
-  // last attempt failed and the cooldown has passed. OK when nothing was due.
+  // last attempt failed and its retry backoff has passed (whether or not the
+  // set is still fresh). OK when nothing was due.
   absl::Status RefreshIfDue();
 
   // True when a set is being served.
@@ -128,7 +169,8 @@ class JwksCache final : public KeySource {
 
   const std::string& jwks_uri() const { return jwks_uri_; }
   JwksCacheStats stats() const;
-  // The outcome of the last fetch attempt (OK before any).
+  // The outcome of the last fetch attempt (OK before any, and again after the
+  // next success).
   absl::Status last_error() const;
 
  private:
