@@ -1,6 +1,7 @@
 #include "grpc_service/provider_registry.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -99,6 +100,13 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
   std::unique_ptr<ProviderRegistry> registry(new ProviderRegistry(
       std::move(dependencies), config.provider_retry_initial,
       config.provider_retry_max));
+  size_t live = 0;
+  for (const ProviderSettings& settings : config.providers) {
+    if (!settings.spec.keys.is_static()) ++live;
+  }
+  // Each live provider runs at most one key lookup at a time, so one thread
+  // and one queue slot per provider never refuse one.
+  registry->key_lane_ = std::make_unique<WorkerPool>(live, live);
   VerifierOptions options;
   options.cache_max_entries = config.cache_max_entries;
   options.cache_max_bytes = config.cache_max_bytes;
@@ -120,7 +128,9 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
       slot->static_keys = *std::move(loaded);
       keys = slot->static_keys;
     } else {
-      slot->deferred = std::make_shared<DeferredKeySource>(settings.spec.name);
+      slot->deferred = std::make_shared<DeferredKeySource>(
+          settings.spec.name, registry->key_lane_.get(),
+          config.max_queued_calls);
       keys = slot->deferred;
     }
     options.providers.push_back(MakeProviderPolicy(settings.spec, keys));
@@ -146,6 +156,8 @@ void ProviderRegistry::Stop() {
     stopping_ = true;
   }
   if (supervisor_.joinable()) supervisor_.join();
+  // Runs the lookups already queued, so every deferred call is answered.
+  if (key_lane_ != nullptr) key_lane_->Stop();
 }
 
 void ProviderRegistry::Run(std::function<void(bool)> on_ready_change) {
@@ -198,6 +210,31 @@ absl::Status ProviderRegistry::SetUp(Slot& slot) {
       metadata.userinfo_endpoint,      metadata.revocation_endpoint,
       metadata.end_session_endpoint,   metadata.jwks_uri};
   discovered.keys.jwks_uri = metadata.jwks_uri;
+  // Every key fetch reaches the log: a failed refresh while cached keys
+  // still serve would otherwise only be counted. At most one failure line
+  // per provider every 10 s; the recovery line always.
+  discovered.keys.cache.on_fetch = [logger = deps_.logger, name = spec.name,
+                                    limiter = std::make_shared<LogRateLimiter>(
+                                        0.1)](const JwksFetchEvent& event) {
+    if (event.success) {
+      if (event.recovered_after == 0) return;
+      logger->Info(
+          "key_fetch_recovered",
+          {{"provider", name}, {"after_failures", event.recovered_after}});
+      return;
+    }
+    std::optional<uint64_t> dropped = limiter->Admit();
+    if (!dropped.has_value()) return;
+    logger->Warn(
+        "key_fetch_failed",
+        {{"provider", name},
+         {"reason", std::string(ErrorReasonName(GetErrorReason(event.status)))},
+         {"message", std::string(event.status.message())},
+         {"consecutive_failures", event.consecutive_failures},
+         {"serving_cached_keys", event.serving},
+         {"unknown_kid", event.unknown_kid},
+         {"suppressed", *dropped}});
+  };
   OAuthClient::Dependencies client_deps;
   client_deps.fetcher = deps_.fetcher;
   client_deps.clock = deps_.clock;
@@ -216,7 +253,8 @@ absl::Status ProviderRegistry::SetUp(Slot& slot) {
     jwks_deps.fetcher = deps_.fetcher;
     jwks_deps.clock = deps_.clock;
     AUTHGATE_ASSIGN_OR_RETURN(
-        jwks, JwksCache::Create(metadata.jwks_uri, spec.keys.cache, jwks_deps));
+        jwks,
+        JwksCache::Create(metadata.jwks_uri, discovered.keys.cache, jwks_deps));
   }
   {
     absl::MutexLock lock(&slot.mu);
