@@ -446,7 +446,9 @@ TEST_F(TokenVerifierTest, IgnoresKeysEmbeddedInTheHeader) {
   minter_.AddKey("attacker", Algorithm::kRs256, /*variant=*/7);
   auto verifier = MakeVerifier();
   json attacker_jwk;
-  for (const json& jwk : minter_.Jwks()["keys"]) {
+  // Hold the set: a range-for over a temporary's member dangles.
+  const json jwks = minter_.Jwks();
+  for (const json& jwk : jwks["keys"]) {
     if (jwk["kid"] == "attacker") attacker_jwk = jwk;
   }
   std::string token =
@@ -1159,7 +1161,8 @@ TEST_F(TokenVerifierTest, RejectsMissingKidWhenTheSetHoldsSeveralKeys) {
   minter_.AddKey("ec-1", Algorithm::kEs256);
   keys_->Update(JwkSet::Parse(minter_.JwksJson()).value());
   std::vector<std::shared_ptr<const Jwk>> keys;
-  for (const auto& key : keys_->Current()->keys()) {
+  std::shared_ptr<const JwkSet> current = keys_->Current();
+  for (const auto& key : current->keys()) {
     if (key->key_id() != "rsa-2") keys.push_back(key);
   }
   keys_->Update(JwkSet::FromKeys(keys));
