@@ -26,12 +26,12 @@ bool WorkerPool::TrySubmit(std::function<void()> task) {
 void WorkerPool::Stop() {
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
-  for (std::thread& thread : threads_) {
-    if (thread.joinable()) thread.join();
-  }
+  // Concurrent callers join one at a time: joining a thread twice is
+  // undefined. A later caller finds the list empty once the first is done.
+  absl::MutexLock lock(&join_mu_);
+  for (std::thread& thread : threads_) thread.join();
   threads_.clear();
 }
 

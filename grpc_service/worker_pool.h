@@ -56,7 +56,9 @@ class WorkerPool {
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   size_t busy_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  // Held while Stop() joins; not mu_, which the workers need to finish.
+  absl::Mutex join_mu_;
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(join_mu_);
 };
 
 }  // namespace authgate::service

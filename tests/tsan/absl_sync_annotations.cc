@@ -68,6 +68,18 @@ Fn Real(const char* prefix, const char* rest) {
 #define AUTHGATE_REAL(type, prefix, rest) \
   static const auto real = Real<type>(prefix, rest)
 
+// abseil's functions call each other through the PLT (CondVar::
+// WaitWithTimeout tail-calls WaitWithDeadline, Notification::Notify locks
+// its mutex), re-entering these wrappers: only the outermost call annotates.
+thread_local int depth = 0;
+struct Outermost {
+  Outermost() { ++depth; }
+  ~Outermost() { --depth; }
+};
+#define AUTHGATE_FORWARD_IF_NESTED(...)    \
+  if (depth > 0) return real(__VA_ARGS__); \
+  Outermost outermost
+
 // Which mode a thread holds a mutex in matters when Await or CondVar::Wait
 // releases and re-takes it. Readers are rare: a short per-thread list.
 constexpr int kMaxReadHeld = 16;
@@ -138,6 +150,7 @@ Mutex::~Mutex() {
 
 void Mutex::Lock() {
   AUTHGATE_REAL(MutexFn, "_ZN", "5Mutex4LockEv");
+  AUTHGATE_FORWARD_IF_NESTED(this);
   __tsan_mutex_pre_lock(this, 0);
   real(this);
   __tsan_mutex_post_lock(this, 0, 0);
@@ -145,6 +158,7 @@ void Mutex::Lock() {
 
 void Mutex::ReaderLock() {
   AUTHGATE_REAL(MutexFn, "_ZN", "5Mutex10ReaderLockEv");
+  AUTHGATE_FORWARD_IF_NESTED(this);
   __tsan_mutex_pre_lock(this, kReadLock);
   real(this);
   __tsan_mutex_post_lock(this, kReadLock, 0);
@@ -153,6 +167,7 @@ void Mutex::ReaderLock() {
 
 bool Mutex::TryLock() {
   AUTHGATE_REAL(MutexTryFn, "_ZN", "5Mutex7TryLockEv");
+  AUTHGATE_FORWARD_IF_NESTED(this);
   __tsan_mutex_pre_lock(this, kTryLock);
   bool locked = real(this);
   __tsan_mutex_post_lock(this, kTryLock | (locked ? 0 : kTryLockFailed), 0);
@@ -161,6 +176,7 @@ bool Mutex::TryLock() {
 
 bool Mutex::ReaderTryLock() {
   AUTHGATE_REAL(MutexTryFn, "_ZN", "5Mutex13ReaderTryLockEv");
+  AUTHGATE_FORWARD_IF_NESTED(this);
   __tsan_mutex_pre_lock(this, kReadLock | kTryLock);
   bool locked = real(this);
   __tsan_mutex_post_lock(
@@ -171,6 +187,7 @@ bool Mutex::ReaderTryLock() {
 
 void Mutex::Unlock() {
   AUTHGATE_REAL(MutexFn, "_ZN", "5Mutex6UnlockEv");
+  AUTHGATE_FORWARD_IF_NESTED(this);
   __tsan_mutex_pre_unlock(this, 0);
   real(this);
   __tsan_mutex_post_unlock(this, 0);
@@ -178,6 +195,7 @@ void Mutex::Unlock() {
 
 void Mutex::ReaderUnlock() {
   AUTHGATE_REAL(MutexFn, "_ZN", "5Mutex12ReaderUnlockEv");
+  AUTHGATE_FORWARD_IF_NESTED(this);
   NoteReadUnlocked(this);
   __tsan_mutex_pre_unlock(this, kReadLock);
   real(this);
@@ -186,6 +204,7 @@ void Mutex::ReaderUnlock() {
 
 void Mutex::LockWhen(const Condition& cond) {
   AUTHGATE_REAL(MutexCondFn, "_ZN", "5Mutex8LockWhenERKNS0_9ConditionE");
+  AUTHGATE_FORWARD_IF_NESTED(this, cond);
   __tsan_mutex_pre_lock(this, 0);
   real(this, cond);
   __tsan_mutex_post_lock(this, 0, 0);
@@ -193,6 +212,7 @@ void Mutex::LockWhen(const Condition& cond) {
 
 void Mutex::ReaderLockWhen(const Condition& cond) {
   AUTHGATE_REAL(MutexCondFn, "_ZN", "5Mutex14ReaderLockWhenERKNS0_9ConditionE");
+  AUTHGATE_FORWARD_IF_NESTED(this, cond);
   __tsan_mutex_pre_lock(this, kReadLock);
   real(this, cond);
   __tsan_mutex_post_lock(this, kReadLock, 0);
@@ -203,6 +223,7 @@ void Mutex::ReaderLockWhen(const Condition& cond) {
 bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
   AUTHGATE_REAL(MutexCondDurationFn, "_ZN",
                 "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AUTHGATE_FORWARD_IF_NESTED(this, cond, timeout);
   __tsan_mutex_pre_lock(this, 0);
   bool met = real(this, cond, timeout);
   __tsan_mutex_post_lock(this, 0, 0);
@@ -213,6 +234,7 @@ bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
   AUTHGATE_REAL(
       MutexCondDurationFn, "_ZN",
       "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AUTHGATE_FORWARD_IF_NESTED(this, cond, timeout);
   __tsan_mutex_pre_lock(this, kReadLock);
   bool met = real(this, cond, timeout);
   __tsan_mutex_post_lock(this, kReadLock, 0);
@@ -223,6 +245,7 @@ bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
 bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
   AUTHGATE_REAL(MutexCondTimeFn, "_ZN",
                 "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  AUTHGATE_FORWARD_IF_NESTED(this, cond, deadline);
   __tsan_mutex_pre_lock(this, 0);
   bool met = real(this, cond, deadline);
   __tsan_mutex_post_lock(this, 0, 0);
@@ -233,6 +256,7 @@ bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
   AUTHGATE_REAL(
       MutexCondTimeFn, "_ZN",
       "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  AUTHGATE_FORWARD_IF_NESTED(this, cond, deadline);
   __tsan_mutex_pre_lock(this, kReadLock);
   bool met = real(this, cond, deadline);
   __tsan_mutex_post_lock(this, kReadLock, 0);
@@ -242,6 +266,7 @@ bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
 
 void Mutex::Await(const Condition& cond) {
   AUTHGATE_REAL(MutexCondFn, "_ZN", "5Mutex5AwaitERKNS0_9ConditionE");
+  AUTHGATE_FORWARD_IF_NESTED(this, cond);
   ReleaseWhile(this, [&] {
     real(this, cond);
     return Unit{};
@@ -251,18 +276,21 @@ void Mutex::Await(const Condition& cond) {
 bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
   AUTHGATE_REAL(MutexCondDurationFn, "_ZN",
                 "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AUTHGATE_FORWARD_IF_NESTED(this, cond, timeout);
   return ReleaseWhile(this, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
   AUTHGATE_REAL(MutexCondTimeFn, "_ZN",
                 "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  AUTHGATE_FORWARD_IF_NESTED(this, cond, deadline);
   return ReleaseWhile(this, [&] { return real(this, cond, deadline); });
 }
 
 void CondVar::Wait(Mutex* mu) {
   AUTHGATE_REAL(void (*)(CondVar*, Mutex*), "_ZN",
                 "7CondVar4WaitEPNS0_5MutexE");
+  AUTHGATE_FORWARD_IF_NESTED(this, mu);
   ReleaseWhile(mu, [&] {
     real(this, mu);
     return Unit{};
@@ -272,17 +300,20 @@ void CondVar::Wait(Mutex* mu) {
 bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
   AUTHGATE_REAL(bool (*)(CondVar*, Mutex*, Duration), "_ZN",
                 "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
+  AUTHGATE_FORWARD_IF_NESTED(this, mu, timeout);
   return ReleaseWhile(mu, [&] { return real(this, mu, timeout); });
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
   AUTHGATE_REAL(bool (*)(CondVar*, Mutex*, Time), "_ZN",
                 "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
+  AUTHGATE_FORWARD_IF_NESTED(this, mu, deadline);
   return ReleaseWhile(mu, [&] { return real(this, mu, deadline); });
 }
 
 void Notification::Notify() {
   AUTHGATE_REAL(void (*)(Notification*), "_ZN", "12Notification6NotifyEv");
+  AUTHGATE_FORWARD_IF_NESTED(this);
   __tsan_release(NotifiedFlag(this));
   real(this);
 }
@@ -290,6 +321,7 @@ void Notification::Notify() {
 void Notification::WaitForNotification() const {
   AUTHGATE_REAL(void (*)(const Notification*), "_ZNK",
                 "12Notification19WaitForNotificationEv");
+  AUTHGATE_FORWARD_IF_NESTED(this);
   real(this);
   __tsan_acquire(NotifiedFlag(this));
 }
@@ -298,6 +330,7 @@ bool Notification::WaitForNotificationWithTimeout(Duration timeout) const {
   AUTHGATE_REAL(
       bool (*)(const Notification*, Duration), "_ZNK",
       "12Notification30WaitForNotificationWithTimeoutENS0_8DurationE");
+  AUTHGATE_FORWARD_IF_NESTED(this, timeout);
   bool notified = real(this, timeout);
   if (notified) __tsan_acquire(NotifiedFlag(this));
   return notified;
@@ -306,6 +339,7 @@ bool Notification::WaitForNotificationWithTimeout(Duration timeout) const {
 bool Notification::WaitForNotificationWithDeadline(Time deadline) const {
   AUTHGATE_REAL(bool (*)(const Notification*, Time), "_ZNK",
                 "12Notification31WaitForNotificationWithDeadlineENS0_4TimeE");
+  AUTHGATE_FORWARD_IF_NESTED(this, deadline);
   bool notified = real(this, deadline);
   if (notified) __tsan_acquire(NotifiedFlag(this));
   return notified;
