@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -246,6 +247,12 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// CURLOPT_XFERINFOFUNCTION: a non-zero answer aborts the transfer.
+int AbortIfAsked(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* abort = static_cast<const std::function<bool()>*>(user);
+  return (*abort)() ? 1 : 0;
+}
+
 int64_t Millis(absl::Duration d) {
   return std::max<int64_t>(1, absl::ToInt64Milliseconds(d));
 }
@@ -281,6 +288,8 @@ class CurlHttpFetcher final : public HttpFetcher {
                        "unsupported HTTP method");
     }
 
+    if (options_.abort && options_.abort()) return Aborted(host);
+
     EasyHandle handle = TakeHandle();
     if (handle == nullptr) {
       return MakeError(absl::StatusCode::kInternal, ErrorReason::kInternal,
@@ -306,7 +315,13 @@ class CurlHttpFetcher final : public HttpFetcher {
     // redirect that could move a secret-carrying request elsewhere.
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 1L);
+    if (options_.abort) {
+      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &AbortIfAsked);
+      curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &options_.abort);
+    } else {
+      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 1L);
+    }
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                      static_cast<long>(Millis(request.timeout)));
@@ -362,6 +377,7 @@ class CurlHttpFetcher final : public HttpFetcher {
                          absl::StrCat("response from ", host, " exceeds ",
                                       transfer.max_bytes, " bytes"));
       }
+      if (code == CURLE_ABORTED_BY_CALLBACK) return Aborted(host);
       if (code == CURLE_OPERATION_TIMEDOUT) {
         return MakeError(absl::StatusCode::kDeadlineExceeded,
                          ErrorReason::kProviderTimeout,
@@ -396,6 +412,12 @@ class CurlHttpFetcher final : public HttpFetcher {
   ~CurlHttpFetcher() override = default;
 
  private:
+  static absl::Status Aborted(absl::string_view host) {
+    return MakeError(absl::StatusCode::kUnavailable,
+                     ErrorReason::kProviderUnavailable,
+                     absl::StrCat("request to ", host, " was aborted"));
+  }
+
   EasyHandle TakeHandle() {
     {
       absl::MutexLock lock(&mu_);

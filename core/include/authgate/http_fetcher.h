@@ -18,6 +18,7 @@
 #define AUTHGATE_HTTP_FETCHER_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -92,6 +93,12 @@ struct CurlOptions {
   std::string user_agent = "authgate/0.1";
   // Idle easy handles (each keeps its own connection cache) kept for reuse.
   size_t max_idle_connections = 8;
+  // Polled while a request runs (at each transfer step, and about once a
+  // second while waiting); true stops it, and a request started afterwards
+  // fails at once: kUnavailable provider_unavailable "... was aborted". A
+  // draining server cuts provider requests at its deadline with it. Must be
+  // cheap and thread-safe; empty: never aborts.
+  std::function<bool()> abort;
 };
 
 // The production fetcher (libcurl, HTTPS with certificate and host name
