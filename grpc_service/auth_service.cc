@@ -40,6 +40,20 @@ absl::string_view TokenTypeHintName(v1::TokenTypeHint hint) {
   }
 }
 
+// The checks FinishOnWorker and FinishAfterKeys make before late work.
+absl::Status RunUnlessAbandoned(grpc::CallbackServerContext* context,
+                                const std::function<absl::Status()>& work) {
+  if (context->IsCancelled()) {
+    return absl::CancelledError("call cancelled before it started");
+  }
+  if (context->deadline() <= std::chrono::system_clock::now()) {
+    // The client has given up; more work now would be wasted.
+    return absl::DeadlineExceededError(
+        "deadline passed while the call was queued");
+  }
+  return work();
+}
+
 }  // namespace
 
 void FinishOnWorker(WorkerPool& pool, Metrics& metrics,
@@ -47,22 +61,28 @@ void FinishOnWorker(WorkerPool& pool, Metrics& metrics,
                     grpc::ServerUnaryReactor* reactor,
                     std::function<absl::Status()> work) {
   bool queued = pool.TrySubmit([context, reactor, work = std::move(work)] {
-    absl::Status status;
-    if (context->IsCancelled()) {
-      status = absl::CancelledError("call cancelled before it started");
-    } else if (context->deadline() <= std::chrono::system_clock::now()) {
-      // The client has given up; a provider round trip now would be wasted.
-      status = absl::DeadlineExceededError(
-          "deadline passed while the call was queued");
-    } else {
-      status = work();
-    }
-    reactor->Finish(ToGrpcStatus(status, context));
+    reactor->Finish(ToGrpcStatus(RunUnlessAbandoned(context, work), context));
   });
   if (!queued) {
     metrics.RecordWorkerRejection();
     reactor->Finish(ToGrpcStatus(
         absl::ResourceExhaustedError("server busy: worker queue is full"),
+        context));
+  }
+}
+
+void FinishAfterKeys(NonBlockingScope& scope, Metrics& metrics,
+                     grpc::CallbackServerContext* context,
+                     grpc::ServerUnaryReactor* reactor,
+                     std::function<absl::Status()> work) {
+  bool deferred = scope.Defer([context, reactor, work = std::move(work)] {
+    reactor->Finish(ToGrpcStatus(RunUnlessAbandoned(context, work), context));
+  });
+  if (!deferred) {
+    metrics.RecordWorkerRejection();
+    reactor->Finish(ToGrpcStatus(
+        absl::ResourceExhaustedError(
+            "server busy: too many calls wait for the provider's keys"),
         context));
   }
 }
@@ -129,19 +149,17 @@ grpc::ServerUnaryReactor* AuthServiceImpl::ValidateToken(
   // (only an Authorization header, in ext_authz, has a scheme). An empty
   // token, an unknown provider name and every other verdict are the core's.
   VerifyOptions options = ToVerifyOptions(*request);
-  {
-    NonBlockingScope scope;
-    absl::StatusOr<VerifiedToken> result =
-        registry_->verifier().Verify(request->token(), options);
-    if (!scope.blocked()) {
-      reactor->Finish(
-          ToGrpcStatus(Complete(result, *request, start, response), context));
-      return reactor;
-    }
+  NonBlockingScope scope;
+  absl::StatusOr<VerifiedToken> result =
+      registry_->verifier().Verify(request->token(), options);
+  if (!scope.blocked()) {
+    reactor->Finish(
+        ToGrpcStatus(Complete(result, *request, start, response), context));
+    return reactor;
   }
-  // The verifier needs a key fetch: finish from the worker pool instead.
-  FinishOnWorker(
-      *pool_, *metrics_, context, reactor,
+  // The verifier needs a key fetch: finish once the provider answered.
+  FinishAfterKeys(
+      scope, *metrics_, context, reactor,
       [this, request, response, start, options = std::move(options)] {
         absl::StatusOr<VerifiedToken> result =
             registry_->verifier().Verify(request->token(), options);

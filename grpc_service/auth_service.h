@@ -5,7 +5,8 @@
 // ToGrpcStatus(); it holds no policy. Reactions never block (gRPC's rule):
 //   - ValidateToken verifies inline inside a NonBlockingScope, which is pure
 //     CPU when the provider's keys are cached; if the verifier needs the
-//     network (cold JWKS, unknown kid) the call moves to the worker pool.
+//     network (cold JWKS, unknown kid) the call waits for the provider's one
+//     key lookup as a continuation (FinishAfterKeys), holding no worker.
 //   - ExchangeCode, RefreshToken, GetClientCredentialsToken, GetUserInfo and
 //     RevokeToken always run on the worker pool and finish from there.
 //   - BuildAuthorizationUrl, BuildLogoutUrl and GetProviderMetadata touch no
@@ -31,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpc_service/arena_message_allocator.h"
+#include "grpc_service/deferred_key_source.h"
 #include "grpc_service/logger.h"
 #include "grpc_service/metrics.h"
 #include "grpc_service/provider_registry.h"
@@ -50,6 +52,16 @@ void FinishOnWorker(WorkerPool& pool, Metrics& metrics,
                     grpc::CallbackServerContext* context,
                     grpc::ServerUnaryReactor* reactor,
                     std::function<absl::Status()> work);
+
+// After `scope` blocked on a key lookup: finishes `reactor` with `work`'s
+// status once that lookup is done (DeferredKeySource; no thread waits
+// meanwhile), unless the call was cancelled or its deadline passed.
+// Finishes with RESOURCE_EXHAUSTED at once when too many calls wait for the
+// provider's keys. Shared by both services.
+void FinishAfterKeys(NonBlockingScope& scope, Metrics& metrics,
+                     grpc::CallbackServerContext* context,
+                     grpc::ServerUnaryReactor* reactor,
+                     std::function<absl::Status()> work);
 
 class AuthServiceImpl final : public v1::AuthService::CallbackService {
  public:

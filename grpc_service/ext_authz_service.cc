@@ -349,19 +349,17 @@ grpc::ServerUnaryReactor* ExtAuthzServiceImpl::Check(
   }
   // A presented token is the core's to judge, unknown route provider
   // included (invalid_argument, answered 500), exactly as ValidateToken.
-  {
-    NonBlockingScope scope;
-    absl::StatusOr<VerifiedToken> result =
-        registry_->verifier().Verify(*token, options);
-    if (!scope.blocked()) {
-      Complete(result, *request, options, start, response);
-      reactor->Finish(grpc::Status::OK);
-      return reactor;
-    }
+  NonBlockingScope scope;
+  absl::StatusOr<VerifiedToken> result =
+      registry_->verifier().Verify(*token, options);
+  if (!scope.blocked()) {
+    Complete(result, *request, options, start, response);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
   }
-  // A key fetch is needed: finish from the worker pool.
-  FinishOnWorker(
-      *pool_, *metrics_, context, reactor,
+  // A key fetch is needed: finish once the provider answered.
+  FinishAfterKeys(
+      scope, *metrics_, context, reactor,
       [this, request, response, start, authorization = std::move(authorization),
        options = std::move(options)] {
         absl::StatusOr<VerifiedToken> result = registry_->verifier().Verify(

@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -44,6 +45,7 @@
 #include "grpc_service/deferred_key_source.h"
 #include "grpc_service/logger.h"
 #include "grpc_service/server_config.h"
+#include "grpc_service/worker_pool.h"
 #include "prometheus/metric_family.h"
 
 #include "authgate/clock.h"
@@ -92,7 +94,8 @@ class ProviderRegistry {
   // Starts the supervisor. `on_ready_change(all_ready)` is called from it
   // with the initial state and on every change.
   void Start(std::function<void(bool all_ready)> on_ready_change);
-  // Stops the supervisor (waits for a set-up attempt in progress).
+  // Stops the supervisor (waits for a set-up attempt in progress) and the
+  // key lane (deferred calls still waiting are answered first).
   void Stop();
 
   const TokenVerifier& verifier() const { return *verifier_; }
@@ -117,6 +120,8 @@ class ProviderRegistry {
 
   // True when every provider is set up and has keys.
   bool AllReady() const;
+  // Each provider's name and whether it is set up and has keys, in order.
+  std::vector<std::pair<std::string, bool>> Readiness() const;
 
   // Cache, JWKS and readiness figures for the metrics endpoint.
   std::vector<prometheus::MetricFamily> CollectMetrics() const;
@@ -137,6 +142,8 @@ class ProviderRegistry {
   Dependencies deps_;
   absl::Duration retry_initial_;
   absl::Duration retry_max_;
+  // Runs the DeferredKeySources' lookups; stopped before they go away.
+  std::unique_ptr<WorkerPool> key_lane_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unique_ptr<TokenVerifier> verifier_;
 
