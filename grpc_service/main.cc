@@ -2,31 +2,38 @@
 //
 // Start-up order: configuration is validated before anything binds (a bad
 // one, a usage error included, prints one line naming the field and exits
-// 2); --check_config runs the same validation, verifier included, and
-// exits; then the metrics port,
-// then the gRPC server, which answers health NOT_SERVING until every
-// provider has keys. SIGTERM/SIGINT: health goes NOT_SERVING, new calls are
-// refused, in-flight calls get `shutdown_grace` to finish, and the process
-// exits 0.
+// 2); PrepareStartup() then builds what the server runs with (registry and
+// verifier, TLS credentials tried out on a loopback port), and
+// --check_config runs exactly that and exits; then the metrics port, then
+// the gRPC server. Health: "liveness" is SERVING while the process serves;
+// "readiness" (and "", and each service's name) is SERVING once every
+// provider has keys; the metrics port answers the same on /healthz and
+// /readyz. SIGTERM/SIGINT: health goes NOT_SERVING, new connections are
+// refused, in-flight calls get `shutdown_grace` to finish; at that deadline
+// provider requests still running are aborted, so the process exits 0
+// within the grace plus about a second.
 #include <pthread.h>
 #include <signal.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpc_service/auth_service.h"
 #include "grpc_service/call_deadline.h"
 #include "grpc_service/ext_authz_service.h"
+#include "grpc_service/http2_guard.h"
 #include "grpc_service/logger.h"
 #include "grpc_service/metrics.h"
 #include "grpc_service/provider_registry.h"
@@ -36,8 +43,10 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_posix.h"
 #include "nlohmann/json.hpp"
 
+#include "authgate/config_object.h"
 #include "authgate/http_fetcher.h"
 #include "authgate/provider_spec.h"
 #include "authgate/status.h"
@@ -54,32 +63,53 @@ int Fail(int code, absl::string_view message) {
   return code;
 }
 
+// Service names the health service answers. Readiness: every provider has
+// keys; "" keeps that meaning, as before liveness existed.
+constexpr const char* kLiveness = "liveness";
+constexpr const char* kReadinessNames[] = {
+    "", "readiness", "authgate.v1.AuthService",
+    "envoy.service.auth.v3.Authorization"};
+
+// The guard's bound over gRPC's: HPACK framing (literal prefixes, padding,
+// priority) may make a block a little longer than the metadata it carries.
+constexpr size_t kHeaderBlockSlack = 4096;
+
+absl::Status TlsError(absl::string_view message) {
+  return MakeError(absl::StatusCode::kFailedPrecondition,
+                   ErrorReason::kConfigInvalid, message);
+}
+
+// Reads a PEM file (bounded, as every file the server reads) and checks it
+// holds a block of the expected kind, naming field and file otherwise.
 absl::StatusOr<std::string> ReadPem(absl::string_view field,
-                                    const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in || text.str().empty()) {
-    return MakeError(absl::StatusCode::kFailedPrecondition,
-                     ErrorReason::kConfigInvalid,
-                     absl::StrCat(field, ": cannot read ", path));
+                                    const std::string& path,
+                                    absl::string_view block,
+                                    absl::string_view what) {
+  absl::StatusOr<std::string> text = ReadConfigFile(field, path);
+  if (text.ok() && (!absl::StrContains(*text, "-----BEGIN ") ||
+                    !absl::StrContains(*text, block))) {
+    return TlsError(absl::StrCat(field, ": \"", path, "\" is not ", what));
   }
-  return text.str();
+  return text;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
     const TlsSettings& tls) {
   if (!tls.enabled()) return grpc::InsecureServerCredentials();
-  absl::StatusOr<std::string> cert = ReadPem("tls.cert_file", tls.cert_file);
+  absl::StatusOr<std::string> cert =
+      ReadPem("tls.cert_file", tls.cert_file, "CERTIFICATE-----",
+              "a PEM certificate chain");
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem("tls.key_file", tls.key_file);
+  absl::StatusOr<std::string> key = ReadPem(
+      "tls.key_file", tls.key_file, "PRIVATE KEY-----", "a PEM private key");
   if (!key.ok()) return key.status();
   grpc_ssl_client_certificate_request_type request =
       GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
   std::string roots;
   if (!tls.client_ca_file.empty()) {
     absl::StatusOr<std::string> ca =
-        ReadPem("tls.client_ca_file", tls.client_ca_file);
+        ReadPem("tls.client_ca_file", tls.client_ca_file, "CERTIFICATE-----",
+                "a PEM certificate bundle");
     if (!ca.ok()) return ca.status();
     roots = *std::move(ca);
     request = tls.require_client_cert
@@ -89,16 +119,40 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   grpc::SslServerCredentialsOptions options(request);
   options.pem_root_certs = roots;
   options.pem_key_cert_pairs.push_back({*key, *cert});
-  return grpc::SslServerCredentials(options);
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::SslServerCredentials(options);
+  // gRPC parses the PEM only when a port opens, and then says only that it
+  // cannot listen: open one on loopback now, so the error names the files
+  // and --check_config refuses what start-up would.
+  grpc::ServerBuilder probe;
+  int port = 0;
+  probe.AddListeningPort("127.0.0.1:0", credentials, &port);
+  std::unique_ptr<grpc::Server> server = probe.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::string ca =
+        tls.client_ca_file.empty()
+            ? ""
+            : absl::StrCat(", tls.client_ca_file \"", tls.client_ca_file, "\"");
+    return TlsError(absl::StrCat(
+        "tls.cert_file \"", tls.cert_file, "\", tls.key_file \"", tls.key_file,
+        "\"", ca,
+        ": gRPC cannot use them (a malformed PEM block, or a key that does "
+        "not match the certificate)"));
+  }
+  server->Shutdown(std::chrono::system_clock::now());
+  server->Wait();
+  return credentials;
 }
 
-// The registry the server runs with, built the same way for --check_config:
-// the verifier's checks (one issuer claimed by two providers, static key
-// sets) are part of validating a configuration. No network I/O.
+// The registry the server runs with: the verifier's checks (one issuer
+// claimed by two providers, static key sets) are part of validating a
+// configuration. No network I/O. Provider requests stop once `abort` says so.
 absl::StatusOr<std::unique_ptr<ProviderRegistry>> BuildRegistry(
-    const ServerConfig& config, std::shared_ptr<Logger> logger) {
+    const ServerConfig& config, std::shared_ptr<Logger> logger,
+    std::function<bool()> abort) {
   CurlOptions curl;
   curl.ca_file = config.provider_ca_file;
+  curl.abort = std::move(abort);
   for (const ProviderSettings& provider : config.providers) {
     if (provider.spec.allow_insecure_http) curl.allow_insecure_http = true;
   }
@@ -107,6 +161,43 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> BuildRegistry(
       std::make_shared<DeadlineBoundFetcher>(CreateCurlHttpFetcher(curl));
   registry_deps.logger = std::move(logger);
   return ProviderRegistry::Create(config, registry_deps);
+}
+
+// What the server runs with, built from a validated configuration.
+struct Startup {
+  std::unique_ptr<ProviderRegistry> registry;
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+};
+
+// The one build shared by start-up and --check_config, so the check refuses
+// exactly what start-up refuses. Errors name the field (and file).
+absl::StatusOr<Startup> PrepareStartup(const ServerConfig& config,
+                                       std::shared_ptr<Logger> logger,
+                                       std::function<bool()> abort) {
+  absl::StatusOr<std::unique_ptr<ProviderRegistry>> registry =
+      BuildRegistry(config, std::move(logger), std::move(abort));
+  if (!registry.ok()) return registry.status();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeCredentials(config.tls);
+  if (!credentials.ok()) return credentials.status();
+  return Startup{*std::move(registry), *std::move(credentials)};
+}
+
+// The body of /readyz: overall and per provider.
+Metrics::HealthReport ReadinessReport(const ProviderRegistry& registry,
+                                      bool draining) {
+  nlohmann::json providers = nlohmann::json::object();
+  bool all = true;
+  for (const auto& [name, ready] : registry.Readiness()) {
+    providers[name] = ready;
+    all = all && ready;
+  }
+  bool ok = all && !draining;
+  nlohmann::json body = {
+      {"status", draining ? "draining" : (ok ? "ready" : "not_ready")},
+      {"providers", std::move(providers)}};
+  return {ok,
+          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 // --check_config's report: the providers as the server reads them, without
@@ -151,18 +242,17 @@ int Run(int argc, char** argv) {
     return 0;
   }
   auto logger = std::make_shared<Logger>(config->log_level);
-  absl::StatusOr<std::unique_ptr<ProviderRegistry>> created =
-      BuildRegistry(*config, logger);
-  if (!created.ok()) {
+  // Set at the drain deadline: provider requests still running then stop.
+  auto cut_provider_requests = std::make_shared<std::atomic<bool>>(false);
+  absl::StatusOr<Startup> startup =
+      PrepareStartup(*config, logger, [cut = cut_provider_requests] {
+        return cut->load(std::memory_order_relaxed);
+      });
+  if (!startup.ok()) {
     return Fail(kExitConfigError, absl::StrCat("invalid configuration: ",
-                                               created.status().message()));
+                                               startup.status().message()));
   }
   if (config->check_only) {
-    // The start path below reads the TLS files too; refuse what it refuses.
-    if (absl::Status tls = MakeCredentials(config->tls).status(); !tls.ok()) {
-      return Fail(kExitConfigError,
-                  absl::StrCat("invalid configuration: ", tls.message()));
-    }
     std::printf("configuration ok: %zu provider(s)\n%s\n",
                 config->providers.size(), DescribeConfig(*config).c_str());
     return 0;
@@ -170,7 +260,7 @@ int Run(int argc, char** argv) {
   for (const char* event : {"token_rejected", "request_denied"}) {
     logger->LimitRate(event, static_cast<double>(config->rejection_log_rate));
   }
-  std::shared_ptr<ProviderRegistry> registry = *std::move(created);
+  std::shared_ptr<ProviderRegistry> registry = std::move(startup->registry);
   auto pool = std::make_shared<WorkerPool>(config->worker_threads,
                                            config->max_queued_calls);
 
@@ -189,18 +279,38 @@ int Run(int argc, char** argv) {
     families.push_back(std::move(queued));
     return families;
   });
+  std::atomic<bool> draining{false};
   int metrics_port = 0;
   if (!config->metrics_listen.empty()) {
-    absl::StatusOr<int> port = metrics->Serve(config->metrics_listen);
+    Metrics::HealthPages pages;
+    pages.live = [&draining] {
+      // The process answers: it is alive, draining or not.
+      return Metrics::HealthReport{true, draining.load()
+                                             ? R"({"status":"draining"})"
+                                             : R"({"status":"serving"})"};
+    };
+    pages.ready = [registry = registry.get(), &draining] {
+      return ReadinessReport(*registry, draining.load());
+    };
+    absl::StatusOr<int> port =
+        metrics->Serve(config->metrics_listen, std::move(pages));
     if (!port.ok()) return Fail(kExitStartError, port.status().message());
     metrics_port = *port;
   }
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      std::move(startup->credentials);
 
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      MakeCredentials(config->tls);
-  if (!credentials.ok()) {
-    return Fail(kExitConfigError, absl::StrCat("invalid configuration: ",
-                                               credentials.status().message()));
+  // Plaintext TCP goes through the header guard (see http2_guard.h); TLS
+  // connections cannot be read before gRPC, so gRPC listens itself.
+  std::unique_ptr<Http2Guard> guard;
+  if (!config->listen.empty() && config->header_guard &&
+      !config->tls.enabled()) {
+    absl::StatusOr<std::unique_ptr<Http2Guard>> listening = Http2Guard::Listen(
+        config->listen, {config->max_metadata_bytes + kHeaderBlockSlack});
+    if (!listening.ok()) {
+      return Fail(kExitStartError, listening.status().message());
+    }
+    guard = *std::move(listening);
   }
 
   AuthServiceImpl auth_service(registry, pool, metrics, logger);
@@ -210,16 +320,24 @@ int Run(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int tcp_port = 0;
-  if (!config->listen.empty()) {
-    builder.AddListeningPort(config->listen, *credentials, &tcp_port);
+  if (!config->listen.empty() && guard == nullptr) {
+    builder.AddListeningPort(config->listen, credentials, &tcp_port);
   }
   if (!config->unix_socket.empty()) {
     builder.AddListeningPort(absl::StrCat("unix:", config->unix_socket),
-                             *credentials);
+                             credentials);
   }
   // gRPC sets SO_REUSEPORT by default: a second server on a busy port would
   // silently share it instead of failing.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Bounds on what a client may send (docs/grpc.md, "Limits"): all metadata
+  // of a request (advertised as SETTINGS_MAX_HEADER_LIST_SIZE), HTTP/2
+  // frames (gRPC's own default, stated) and request messages, which fail
+  // RESOURCE_EXHAUSTED above the bound.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
+                             static_cast<int>(config->max_metadata_bytes));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, 16384);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config->max_message_bytes));
   if (config->max_concurrent_streams > 0) {
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                                config->max_concurrent_streams);
@@ -227,6 +345,12 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&auth_service);
   builder.RegisterService(&ext_authz_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server != nullptr && guard != nullptr) {
+    guard->Start([server = server.get()](int fd) {
+      grpc::AddInsecureChannelFromFd(server, fd);
+    });
+    tcp_port = guard->port();
+  }
   if (server == nullptr || (!config->listen.empty() && tcp_port == 0)) {
     return Fail(kExitStartError,
                 absl::StrCat("cannot listen on ",
@@ -236,17 +360,18 @@ int Run(int argc, char** argv) {
   }
 
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  // Register each service by name too, so a per-service probe works; the
-  // all-services setter below then moves them together.
-  for (const char* service :
-       {"authgate.v1.AuthService", "envoy.service.auth.v3.Authorization"}) {
+  // Liveness does not follow the providers: an outage must not restart
+  // pods that would come back to the same outage.
+  health->SetServingStatus(kLiveness, true);
+  for (const char* service : kReadinessNames) {
     health->SetServingStatus(service, false);
   }
-  health->SetServingStatus(false);
-  std::atomic<bool> draining{false};
   registry->Start([health, &draining](bool ready) {
-    // Once draining, health stays NOT_SERVING whatever the providers do.
-    if (!draining.load()) health->SetServingStatus(ready);
+    // Once draining, readiness stays NOT_SERVING whatever the providers do.
+    if (draining.load()) return;
+    for (const char* service : kReadinessNames) {
+      health->SetServingStatus(service, ready);
+    }
   });
   std::vector<std::string> provider_names;
   for (const ProviderSettings& provider : config->providers) {
@@ -265,18 +390,29 @@ int Run(int argc, char** argv) {
   sigwait(&shutdown_signals, &signal_number);
   draining.store(true);
   health->SetServingStatus(false);
+  if (guard != nullptr) guard->StopAccepting();
   logger->Info(
       "shutdown_started",
       {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
        {"grace_ms", absl::ToInt64Milliseconds(config->shutdown_grace)}});
   absl::Time started = absl::Now();
+  absl::Time deadline = started + config->shutdown_grace;
+  // At the deadline, provider requests still running are aborted: a call
+  // (or lookup, or set-up) waiting on a slow provider then ends at once
+  // instead of holding the exit for the provider's whole timeout.
+  absl::Notification drained;
+  std::thread cutter([&drained, &deadline, cut = cut_provider_requests] {
+    if (!drained.WaitForNotificationWithDeadline(deadline)) cut->store(true);
+  });
   // Stops accepting at once; calls still running after the deadline are
   // cancelled. Workers keep running meanwhile so queued calls can finish.
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoMilliseconds(config->shutdown_grace));
+  server->Shutdown(absl::ToChronoTime(deadline));
   pool->Stop();
   registry->Stop();
   server->Wait();
+  drained.Notify();
+  cutter.join();
+  if (guard != nullptr) guard->Stop();
   logger->Info(
       "shutdown_complete",
       {{"drain_ms", absl::ToInt64Milliseconds(absl::Now() - started)}});

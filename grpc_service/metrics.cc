@@ -1,12 +1,18 @@
 #include "grpc_service/metrics.h"
 
 #include <exception>
+#include <map>
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "prometheus/collectable.h"
 #include "prometheus/exposer.h"
+
+#include "CivetServer.h"
+#include "civetweb.h"
 
 namespace authgate::service {
 namespace {
@@ -14,6 +20,38 @@ namespace {
 constexpr absl::string_view kRpcNames[] = {"ValidateToken", "Check"};
 constexpr absl::string_view kResultNames[] = {"valid", "invalid", "denied",
                                               "error"};
+
+// civetweb's begin_request callback has no user pointer of ours (the
+// prometheus Exposer owns the server), so pages are found by local port.
+ABSL_CONST_INIT absl::Mutex pages_mu(absl::kConstInit);
+auto* const pages = new std::map<int, std::shared_ptr<Metrics::HealthPages>>();
+
+// Answers GET /healthz and /readyz; 0 lets civetweb route anything else.
+int AnswerHealthPage(mg_connection* connection) {
+  const mg_request_info* info = mg_get_request_info(connection);
+  if (info == nullptr || info->local_uri == nullptr) return 0;
+  absl::string_view uri = info->local_uri;
+  if (uri != "/healthz" && uri != "/readyz") return 0;
+  std::shared_ptr<Metrics::HealthPages> found;
+  {
+    absl::MutexLock lock(&pages_mu);
+    auto it = pages->find(info->server_port);
+    if (it != pages->end()) found = it->second;
+  }
+  const std::function<Metrics::HealthReport()>* probe =
+      found == nullptr ? nullptr
+                       : (uri == "/healthz" ? &found->live : &found->ready);
+  if (probe == nullptr || !*probe) return 0;
+  Metrics::HealthReport report = (*probe)();
+  std::string body = report.json + "\n";
+  mg_printf(connection,
+            "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
+            "Content-Length: %zu\r\nCache-Control: no-store\r\n"
+            "Connection: close\r\n\r\n",
+            report.ok ? "200 OK" : "503 Service Unavailable", body.size());
+  mg_write(connection, body.data(), body.size());
+  return report.ok ? 200 : 503;
+}
 
 size_t ResultIndex(const absl::Status& status) {
   switch (status.code()) {
@@ -81,7 +119,13 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
            .Add({});
 }
 
-Metrics::~Metrics() = default;
+Metrics::~Metrics() {
+  absl::MutexLock lock(&mu_);
+  // Stopped first: no HTTP thread is in a page once it is gone.
+  exposer_.reset();
+  absl::MutexLock pages_lock(&pages_mu);
+  pages->erase(port_);
+}
 
 prometheus::Counter& Metrics::ValidationCounter(Rpc rpc, size_t result,
                                                 ErrorReason reason) {
@@ -137,12 +181,27 @@ void Metrics::AddCollector(Collector collector) {
   collectors_.push_back(std::move(adapter));
 }
 
-absl::StatusOr<int> Metrics::Serve(const std::string& address) {
+absl::StatusOr<int> Metrics::Serve(const std::string& address,
+                                   HealthPages health) {
   absl::MutexLock lock(&mu_);
+  std::vector<std::string> options = {
+      "listening_ports",
+      address,
+      "num_threads",
+      std::to_string(kHttpThreads),
+      // civetweb's default (30 s) let one idle connection hold a thread.
+      "request_timeout_ms",
+      std::to_string(absl::ToInt64Milliseconds(kHttpRequestTimeout)),
+  };
+  static const CivetCallbacks callbacks = [] {
+    CivetCallbacks c;
+    c.begin_request = &AnswerHealthPage;
+    return c;
+  }();
   // civetweb reports a failed bind by throwing; stop it here.
   try {
     exposer_ =
-        std::make_unique<prometheus::Exposer>(address, /*num_threads=*/1);
+        std::make_unique<prometheus::Exposer>(std::move(options), &callbacks);
   } catch (const std::exception&) {
     return MakeError(
         absl::StatusCode::kFailedPrecondition, ErrorReason::kConfigInvalid,
@@ -153,7 +212,12 @@ absl::StatusOr<int> Metrics::Serve(const std::string& address) {
     exposer_->RegisterCollectable(collector);
   }
   std::vector<int> ports = exposer_->GetListeningPorts();
-  return ports.empty() ? 0 : ports.front();
+  port_ = ports.empty() ? 0 : ports.front();
+  if (health.live || health.ready) {
+    absl::MutexLock pages_lock(&pages_mu);
+    (*pages)[port_] = std::make_shared<HealthPages>(std::move(health));
+  }
+  return port_;
 }
 
 }  // namespace authgate::service

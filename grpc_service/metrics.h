@@ -1,5 +1,6 @@
 // Metrics: authgate-server's Prometheus metrics, served on their own HTTP
-// port so the gRPC port never speaks HTTP/1.
+// port so the gRPC port never speaks HTTP/1, with the /healthz and /readyz
+// probe pages.
 //
 //   authgate_token_validations_total{rpc,result,reason}   counter
 //   authgate_token_validation_duration_seconds{rpc}       histogram
@@ -78,10 +79,29 @@ class Metrics {
   // Adds families computed at scrape time.
   void AddCollector(Collector collector);
 
-  // Starts the /metrics HTTP endpoint on `address` ("host:port", port 0
-  // picks one) and returns the bound port. Errors: kFailedPrecondition
-  // config_invalid when the address cannot be bound.
-  absl::StatusOr<int> Serve(const std::string& address);
+  // One health probe's answer: `ok` selects 200 or 503, `json` is the body.
+  struct HealthReport {
+    bool ok = false;
+    std::string json;
+  };
+  // GET /healthz (liveness) and GET /readyz (readiness). Called from the
+  // HTTP threads; must be thread-safe and cheap.
+  struct HealthPages {
+    std::function<HealthReport()> live;
+    std::function<HealthReport()> ready;
+  };
+
+  // Starts the HTTP endpoint on `address` ("host:port", port 0 picks one):
+  // /metrics, and `health`'s pages when set. kHttpThreads threads serve it,
+  // and a connection that sends no request within kHttpRequestTimeout is
+  // dropped, so idle connections cannot hold every thread for long.
+  // Returns the bound port. Errors: kFailedPrecondition config_invalid when
+  // the address cannot be bound.
+  absl::StatusOr<int> Serve(const std::string& address,
+                            HealthPages health = {});
+
+  static constexpr int kHttpThreads = 8;
+  static constexpr absl::Duration kHttpRequestTimeout = absl::Seconds(2);
 
   const std::shared_ptr<prometheus::Registry>& registry() const {
     return registry_;
@@ -110,6 +130,7 @@ class Metrics {
   std::vector<std::shared_ptr<prometheus::Collectable>> collectors_
       ABSL_GUARDED_BY(mu_);
   std::unique_ptr<prometheus::Exposer> exposer_ ABSL_GUARDED_BY(mu_);
+  int port_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace authgate::service

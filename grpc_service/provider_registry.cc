@@ -344,6 +344,14 @@ bool ProviderRegistry::AllReady() const {
   return true;
 }
 
+std::vector<std::pair<std::string, bool>> ProviderRegistry::Readiness() const {
+  std::vector<std::pair<std::string, bool>> out;
+  for (const std::unique_ptr<Slot>& slot : slots_) {
+    out.emplace_back(slot->name(), slot->Ready());
+  }
+  return out;
+}
+
 absl::StatusOr<const ProviderRegistry::Slot*> ProviderRegistry::FindSlot(
     absl::string_view name) const {
   if (name.empty()) {

@@ -187,7 +187,8 @@ absl::Status ReadServerSection(const ConfigObject& obj, ServerConfig& config) {
       {"listen", "unix_socket", "metrics_listen", "shutdown_grace",
        "worker_threads", "max_queued_calls", "max_concurrent_streams",
        "log_level", "rejection_log_rate", "provider_retry_initial",
-       "provider_retry_max", "provider_ca_file", "tls"}));
+       "provider_retry_max", "provider_ca_file", "tls", "max_metadata_bytes",
+       "max_message_bytes", "header_guard"}));
   AUTHGATE_CONFIG_SET(config.listen, obj.String("listen"));
   AUTHGATE_CONFIG_SET(config.unix_socket, obj.String("unix_socket"));
   AUTHGATE_CONFIG_SET(config.metrics_listen, obj.String("metrics_listen"));
@@ -196,6 +197,10 @@ absl::Status ReadServerSection(const ConfigObject& obj, ServerConfig& config) {
   AUTHGATE_CONFIG_SET(config.max_queued_calls, obj.Count("max_queued_calls"));
   AUTHGATE_CONFIG_SET(config.rejection_log_rate,
                       obj.Count("rejection_log_rate"));
+  AUTHGATE_CONFIG_SET(config.max_metadata_bytes,
+                      obj.Count("max_metadata_bytes"));
+  AUTHGATE_CONFIG_SET(config.max_message_bytes, obj.Count("max_message_bytes"));
+  AUTHGATE_CONFIG_SET(config.header_guard, obj.Bool("header_guard"));
   std::optional<size_t> streams;
   AUTHGATE_CONFIG_SET(streams, obj.Count("max_concurrent_streams"));
   if (streams.has_value()) {
@@ -499,6 +504,16 @@ absl::Status ValidateServer(const ServerConfig& config) {
   }
   if (config.worker_threads < 1 || config.worker_threads > 256) {
     return ConfigFieldError("worker_threads", "must be between 1 and 256");
+  }
+  if (config.max_metadata_bytes < 1024 ||
+      config.max_metadata_bytes > 1024 * 1024) {
+    return ConfigFieldError("max_metadata_bytes",
+                            "must be between 1024 and 1048576");
+  }
+  if (config.max_message_bytes < 1024 ||
+      config.max_message_bytes > 64 * 1024 * 1024) {
+    return ConfigFieldError("max_message_bytes",
+                            "must be between 1024 and 67108864");
   }
   if (config.max_queued_calls < 1) {
     return ConfigFieldError("max_queued_calls", "must be at least 1");

@@ -108,6 +108,18 @@ struct ServerConfig {
   // gRPC's own callback threads are managed by gRPC; this caps concurrent
   // streams per connection (0: gRPC's default).
   int max_concurrent_streams = 0;
+  // HTTP/2 and message bounds of the gRPC port (docs/grpc.md, "Limits").
+  // The largest header block (all metadata of one request) a client may
+  // send; the header guard cuts a connection exceeding it before gRPC
+  // parses it. Between 1 KiB and 1 MiB.
+  size_t max_metadata_bytes = 16 * 1024;
+  // The largest request message; larger ones fail RESOURCE_EXHAUSTED.
+  // Between 1 KiB and 64 MiB.
+  size_t max_message_bytes = 1024 * 1024;
+  // Relay plaintext TCP connections through the header guard (Http2Guard).
+  // Needed while gRPC's own HPACK parser is unbounded (Debian's 1.51);
+  // turn off only behind a proxy that bounds request headers.
+  bool header_guard = true;
   LogLevel log_level = LogLevel::kInfo;
   // Lines per second of token_rejected and request_denied (each); 0 = no
   // limit. Clients choose how many bad tokens they send.
