@@ -326,6 +326,9 @@ absl::Time ProviderRegistry::SuperviseOnce() {
       }
     }
     bool ready = slot.Ready();
+    // Keys may arrive without this loop (the cache's own retry, a token's
+    // unknown-kid refetch): the set-up error it recorded is then stale.
+    if (ready && !slot.is_static()) succeed();
     if (ready != slot.was_ready) {
       slot.was_ready = ready;
       deps_.logger->Info(

@@ -1,7 +1,7 @@
 #include "grpc_service/server_config.h"
 
 #include <algorithm>
-#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -25,17 +25,6 @@ namespace {
 
 // Origin label of the provider described by COGNITO_* variables.
 constexpr char kEnvOrigin[] = "COGNITO_* environment";
-
-absl::StatusOr<size_t> ParseCount(absl::string_view field,
-                                  absl::string_view text) {
-  uint64_t value = 0;
-  if (!absl::SimpleAtoi(text, &value)) {
-    return ConfigFieldError(field,
-                            absl::StrCat("not a non-negative integer: \"",
-                                         text.substr(0, 32), "\""));
-  }
-  return static_cast<size_t>(value);
-}
 
 absl::StatusOr<Match> ParseMatch(absl::string_view field,
                                  absl::string_view text) {
@@ -242,9 +231,6 @@ absl::Status ReadVerifierSection(const ConfigObject& obj,
   AUTHGATE_RETURN_IF_ERROR(obj.CheckKeys(
       {"max_token_bytes", "cache_max_entries", "cache_max_bytes"}));
   AUTHGATE_CONFIG_SET(config.max_token_bytes, obj.Count("max_token_bytes"));
-  if (config.max_token_bytes == 0) {
-    return ConfigFieldError(obj.Field("max_token_bytes"), "must be positive");
-  }
   AUTHGATE_CONFIG_SET(config.cache_max_entries, obj.Count("cache_max_entries"));
   AUTHGATE_CONFIG_SET(config.cache_max_bytes, obj.Count("cache_max_bytes"));
   return absl::OkStatus();
@@ -462,10 +448,10 @@ absl::Status CheckListenAddress(absl::string_view field,
   return absl::OkStatus();
 }
 
+// Reads the file (bounded, so /dev/zero or a FIFO cannot stall or exhaust
+// start-up); the content is parsed later by PrepareStartup.
 absl::Status CheckReadable(absl::string_view field, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ConfigFieldError(field, absl::StrCat("cannot read ", path));
-  return absl::OkStatus();
+  return authgate::ReadConfigFile(field, path).status();
 }
 
 absl::Status ValidateServer(const ServerConfig& config) {
@@ -499,29 +485,41 @@ absl::Status ValidateServer(const ServerConfig& config) {
     return ConfigFieldError("tls.require_client_cert",
                             "needs tls.client_ca_file");
   }
-  if (config.shutdown_grace < absl::ZeroDuration()) {
-    return ConfigFieldError("shutdown_grace", "must not be negative");
+  // Every bound in one table, so a flag and a file key meet the same one.
+  const std::pair<const char*, DurationRange> durations[] = {
+      {"shutdown_grace", {absl::ZeroDuration(), absl::Minutes(10)}},
+      {"provider_retry_initial", {absl::Milliseconds(1), absl::Hours(1)}},
+      {"provider_retry_max", {absl::Milliseconds(1), absl::Hours(24)}},
+  };
+  const absl::Duration duration_values[] = {config.shutdown_grace,
+                                            config.provider_retry_initial,
+                                            config.provider_retry_max};
+  for (size_t i = 0; i < std::size(durations); ++i) {
+    AUTHGATE_RETURN_IF_ERROR(CheckDurationRange(
+        durations[i].first, duration_values[i], durations[i].second));
   }
-  if (config.worker_threads < 1 || config.worker_threads > 256) {
-    return ConfigFieldError("worker_threads", "must be between 1 and 256");
+  const std::pair<const char*, CountRange> counts[] = {
+      {"worker_threads", {1, 256}},
+      {"max_queued_calls", {1, 1u << 20}},
+      {"rejection_log_rate", {0, 1000000}},
+      {"max_metadata_bytes", {1024, 1024 * 1024}},
+      {"max_message_bytes", {1024, 64 * 1024 * 1024}},
+      {"verifier.max_token_bytes", {256, 1u << 20}},
+      {"verifier.cache_max_entries", {0, 1u << 24}},
+      {"verifier.cache_max_bytes", {0, uint64_t{1} << 34}},
+  };
+  const uint64_t count_values[] = {
+      config.worker_threads,     config.max_queued_calls,
+      config.rejection_log_rate, config.max_metadata_bytes,
+      config.max_message_bytes,  config.max_token_bytes,
+      config.cache_max_entries,  config.cache_max_bytes};
+  for (size_t i = 0; i < std::size(counts); ++i) {
+    AUTHGATE_RETURN_IF_ERROR(
+        CheckCountRange(counts[i].first, count_values[i], counts[i].second));
   }
-  if (config.max_metadata_bytes < 1024 ||
-      config.max_metadata_bytes > 1024 * 1024) {
-    return ConfigFieldError("max_metadata_bytes",
-                            "must be between 1024 and 1048576");
-  }
-  if (config.max_message_bytes < 1024 ||
-      config.max_message_bytes > 64 * 1024 * 1024) {
-    return ConfigFieldError("max_message_bytes",
-                            "must be between 1024 and 67108864");
-  }
-  if (config.max_queued_calls < 1) {
-    return ConfigFieldError("max_queued_calls", "must be at least 1");
-  }
-  if (config.provider_retry_initial <= absl::ZeroDuration() ||
-      config.provider_retry_max < config.provider_retry_initial) {
+  if (config.provider_retry_max < config.provider_retry_initial) {
     return ConfigFieldError("provider_retry_initial",
-                            "must be positive and at most provider_retry_max");
+                            "must be at most provider_retry_max");
   }
   if (config.providers.empty()) {
     return ConfigFieldError("providers",
@@ -533,15 +531,16 @@ absl::Status ValidateServer(const ServerConfig& config) {
     if (!names.insert(provider.spec.name).second) {
       return ConfigFieldError(
           provider.origin,
-          absl::StrCat("provider name \"", provider.spec.name,
-                       "\" is used twice; give each provider a \"name\""));
+          absl::StrCat("provider name ", QuoteConfigText(provider.spec.name),
+                       " is used twice; give each provider a \"name\""));
     }
   }
   if (!config.ext_authz.provider.empty() &&
       names.count(config.ext_authz.provider) == 0) {
     return ConfigFieldError(
         "ext_authz.provider",
-        absl::StrCat("no provider named \"", config.ext_authz.provider, "\""));
+        absl::StrCat("no provider named ",
+                     QuoteConfigText(config.ext_authz.provider)));
   }
   return absl::OkStatus();
 }
@@ -619,8 +618,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(
   };
   for (const auto& [name, target] : count_flags) {
     if (const std::string* value = flag(name)) {
-      AUTHGATE_ASSIGN_OR_RETURN(*target,
-                                ParseCount(absl::StrCat("--", name), *value));
+      AUTHGATE_ASSIGN_OR_RETURN(
+          *target, ParseCountText(absl::StrCat("--", name), *value));
     }
   }
   if (const std::string* level = flag("log_level")) {

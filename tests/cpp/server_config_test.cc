@@ -337,6 +337,36 @@ TEST(ServerConfigTest, RejectsBadFlagValues) {
               StartsWith("--worker_threads:"));
 }
 
+// A flag and a file key meet the same bound, and the error names it.
+TEST(ServerConfigTest, BoundsEveryServerValue) {
+  FakeEnvironment env = MinimalCognito();
+  EXPECT_EQ(Message(LoadServerConfig({"--worker_threads=0"}, env.get())),
+            "worker_threads: must be between 1 and 256, got 0");
+  EXPECT_EQ(Message(LoadServerConfig({"--shutdown_grace=1h"}, env.get())),
+            "shutdown_grace: must be between 0s and 10m, got 1h");
+  EXPECT_THAT(Message(LoadServerConfig({"--shutdown_grace=nan"}, env.get())),
+              StartsWith("--shutdown_grace:"));
+  std::string path = WriteFile("bounds.json",
+                               R"({"server": {"provider_retry_initial": "0s"},
+          "verifier": {"cache_max_entries": 100000000}})");
+  EXPECT_EQ(Message(LoadServerConfig({"--config=" + path}, env.get())),
+            "provider_retry_initial: must be between 1ms and 1h, got 0s");
+  path = WriteFile("bounds2.json",
+                   R"({"verifier": {"cache_max_entries": 100000000}})");
+  EXPECT_EQ(Message(LoadServerConfig({"--config=" + path}, env.get())),
+            "verifier.cache_max_entries: must be between 0 and 16777216, got "
+            "100000000");
+}
+
+// A TLS file that never ends is refused by its bound, not by bad_alloc.
+TEST(ServerConfigTest, TlsFileReadIsBounded) {
+  FakeEnvironment env = MinimalCognito();
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(
+      {"--tls_cert=/dev/zero", "--tls_key=/dev/zero"}, env.get());
+  EXPECT_THAT(Message(config), StartsWith("tls.cert_file: "));
+  EXPECT_THAT(Message(config), HasSubstr("/dev/zero"));
+}
+
 TEST(ServerConfigTest, RequireClientCertNeedsClientCa) {
   FakeEnvironment env = MinimalCognito();
   std::string cert = WriteFile("cert.pem", "x");

@@ -301,13 +301,6 @@ def test_jwks_fault_at_start_is_unavailable_until_healed(
 # background retry, or a token's unknown-kid refetch); the error that retry
 # recorded must clear then too. A long set-up back-off makes the other path
 # win every time.
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: ProviderRegistry::SuperviseOnce (grpc_service/"
-    "provider_registry.cc) clears Slot::last_error only when its own WarmUp "
-    "succeeds; keys loaded by the JwksCache itself leave the set-up error in "
-    "GetProviderMetadata.last_key_error for good",
-)
 def test_last_key_error_clears_when_keys_arrive_by_another_path(
     oidc, jwks_proxy, tmp_path, pb
 ):

@@ -204,7 +204,7 @@ def test_sigterm_drains_in_flight_call_and_exits_zero(oidc, tmp_path, pb):
             m2m_provider_config(
                 oidc,
                 endpoints={"jwks_uri": slow_jwks},
-                jwks={"refetch_cooldown": "0s"},
+                jwks={"refetch_cooldown": "1s"},
             )
         ],
     }

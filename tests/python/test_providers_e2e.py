@@ -213,7 +213,7 @@ def test_logout_url(oidc):
 
 # Verifies that a new kid verifies after one refetch of the live JWKS.
 def test_key_rotation_is_picked_up_after_one_refetch(oidc):
-    provider = _provider(oidc, jwks={"refetch_cooldown": 0})
+    provider = _provider(oidc, jwks={"refetch_cooldown": 1})
     before = provider.jwks_stats()["unknown_kid_refetches"]
     providers.rotate_keys(oidc)
     login, code = _sign_in(provider, oidc)
