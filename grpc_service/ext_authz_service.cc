@@ -291,8 +291,9 @@ void ExtAuthzServiceImpl::Complete(const absl::StatusOr<VerifiedToken>& result,
   // Computed only for lines that are written: hashing the token costs as
   // much as the rest of a cached check.
   auto fingerprint = [&http] {
-    std::optional<absl::string_view> token =
-        BearerCredentials(FindAuthorization(http));
+    // Named: BearerCredentials returns a view into it (found by fuzzing).
+    const std::string authorization = FindAuthorization(http);
+    std::optional<absl::string_view> token = BearerCredentials(authorization);
     return !token.has_value() || token->empty() ? std::string()
                                                 : TokenFingerprint(*token);
   };
