@@ -1,11 +1,11 @@
 #include "authgate/jwk_set.h"
 
-#include <fstream>
 #include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
+#include "authgate/config_object.h"
 #include "authgate/status.h"
 #include "base64url.h"
 #include "crypto/digest.h"
@@ -199,17 +199,12 @@ absl::StatusOr<std::shared_ptr<const JwkSet>> JwkSet::Parse(
 
 absl::StatusOr<std::shared_ptr<const JwkSet>> JwkSet::ParseFile(
     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(absl::StatusCode::kInvalidArgument,
-                     ErrorReason::kConfigInvalid,
-                     absl::StrCat("cannot read JWKS file ", path));
-  }
-  std::string text;
-  text.resize(kMaxJwksBytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  return Parse(text);
+  // The core's bounded reader: a FIFO, a device or a directory fails with
+  // config_invalid instead of blocking or allocating.
+  absl::StatusOr<std::string> text =
+      ReadConfigFile("jwks_file", path, kMaxJwksBytes);
+  if (!text.ok()) return text.status();
+  return Parse(*text);
 }
 
 std::shared_ptr<const JwkSet> JwkSet::FromKeys(

@@ -149,6 +149,16 @@ TEST(JwkSetTest, ReportsUnreadableFile) {
                        ErrorReason::kConfigInvalid));
 }
 
+// Through the core's bounded reader: neither blocks nor allocates unbounded.
+TEST(JwkSetTest, RefusesFilesThatAreNotRegularJwksFiles) {
+  EXPECT_THAT(JwkSet::ParseFile("/dev/zero"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ErrorReason::kConfigInvalid));
+  EXPECT_THAT(JwkSet::ParseFile("/"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ErrorReason::kConfigInvalid));
+}
+
 // OIDC Core 10.1: without a kid only a set's sole key is usable, and only
 // for an alg it fits; one fitting key among several is not enough.
 TEST(JwkSetTest, FindsKeyWithoutKidOnlyInASingleKeySet) {
