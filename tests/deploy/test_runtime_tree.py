@@ -1,0 +1,142 @@
+"""deploy/runtime_tree.sh builds the file tree of the slim container; the
+server runs from it alone. No container engine runs here, so chroot into the
+tree (as the non-root uid 65532, with an empty environment) stands in for the
+image: what the tree lacks, the server lacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+from deploy_support import (
+    REPO,
+    Process,
+    cli_binary,
+    project_version,
+    server_binary,
+    static_config,
+    static_keys,
+    stubs,
+    validate,
+    wait_ready,
+)
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="chroot needs root")
+
+EXTRAS = {
+    "bin",
+    "lib",
+    "lib64",
+    "usr/bin/authgate-server",
+    "usr/bin/authgate",
+    "etc/ssl/certs/ca-certificates.crt",
+    "etc/passwd",
+    "etc/group",
+}
+
+
+def ldd_paths(binary: str) -> set[str]:
+    """The tree paths of what ldd names, seen through the merged-/usr links
+    (the vDSO has no file)."""
+    out = subprocess.run(["ldd", binary], check=True, capture_output=True, text=True)
+    paths = set()
+    for line in out.stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[1] == "=>":
+            path = fields[2]
+        elif fields and fields[0].startswith("/"):
+            path = fields[0]
+        else:
+            assert fields[0].startswith("linux-vdso"), line
+            continue
+        real_dir = os.path.realpath(os.path.dirname(path))
+        paths.add(os.path.join(real_dir, os.path.basename(path)).lstrip("/"))
+    return paths
+
+
+def tree_entries(root: pathlib.Path) -> set[str]:
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_symlink() or p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rt") / "tree"
+    out = subprocess.run(
+        [str(REPO / "deploy" / "runtime_tree.sh"), str(root), server_binary(), cli_binary()],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return root, set(out.stdout.split())
+
+
+def test_tree_holds_exactly_the_binaries_their_libraries_and_the_extras(tree):
+    root, printed = tree
+    expected = EXTRAS | ldd_paths(server_binary()) | ldd_paths(cli_binary())
+    assert tree_entries(root) == expected
+    assert printed == expected
+    assert "usr/lib64/ld-linux-x86-64.so.2" in expected
+    assert not any("vdso" in p for p in expected)
+    for link, target in (("bin", "usr/bin"), ("lib", "usr/lib"), ("lib64", "usr/lib64")):
+        assert os.readlink(root / link) == target
+    assert (root / "etc/passwd").read_text() == (
+        "authgate:x:65532:65532:authgate:/nonexistent:/usr/sbin/nologin\n"
+    )
+
+
+def chroot_argv(root: pathlib.Path, *args: str) -> list[str]:
+    return ["/usr/sbin/chroot", "--userspec=65532:65532", str(root), *args]
+
+
+def test_both_binaries_print_their_version_from_the_tree(tree):
+    root, _ = tree
+    version = project_version()
+    for name in ("authgate-server", "authgate"):
+        out = subprocess.run(
+            chroot_argv(root, f"/usr/bin/{name}", "--version"),
+            env={},
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        assert out.returncode == 0, out.stderr
+        first = out.stdout.split()
+        assert first == [name, version]
+
+
+def test_server_in_the_tree_becomes_ready_and_validates_a_token(tree, tmp_path):
+    root, _ = tree
+    jwks, token = static_keys()
+    config_dir = root / "etc" / "authgate"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "jwks.json").write_text(json.dumps(jwks))
+    (config_dir / "authgate.json").write_text(
+        json.dumps(static_config("/etc/authgate/jwks.json"))
+    )
+    try:
+        # The environment is empty: only the configuration file speaks.
+        server = Process(
+            chroot_argv(root, "/usr/bin/authgate-server", "--config=/etc/authgate/authgate.json"),
+            env={},
+        )
+        try:
+            started = server.started()
+            body = wait_ready(started["metrics_port"])
+            assert body == {"status": "ready", "providers": {"static": True}}
+            principal = validate(stubs(tmp_path / "stubs"), f"127.0.0.1:{started['port']}", token)
+            assert principal.provider == "static"
+            assert principal.subject == "deploy-user"
+        finally:
+            assert server.stop() == 0
+    finally:
+        for name in ("jwks.json", "authgate.json"):
+            (config_dir / name).unlink()
+        config_dir.rmdir()
