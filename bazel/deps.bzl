@@ -55,5 +55,8 @@ def authgate_dependencies():
         extra_linkopts = {
             # Debian's libgrpc++-dev has no grpc++_reflection.pc.
             "grpcpp_reflection": ["-lgrpc++_reflection"],
+            # The health pages hook civetweb (prometheus-cpp's exposer), which
+            # Debian ships without a .pc file (CMake: civetweb::civetweb{,-cpp}).
+            "prometheus_cpp": ["-lcivetweb-cpp", "-lcivetweb"],
         },
     )
