@@ -412,7 +412,7 @@ TEST_F(E2eTest, OneVerifierServesMotoAndOidcProvider) {
   cognito.client_id = cognito_["client_id"].get<std::string>();
   std::shared_ptr<JwksCache> cognito_keys =
       JwksCache::Create(cognito.endpoints.jwks_uri, cognito.jwks,
-                        {Http(), SystemClock()})
+                        {Http(), SystemClock(), nullptr})
           .value();
   std::shared_ptr<OAuthClient> m2m =
       MakeClient(OidcConfig("m2m", ClientAuthMethod::kClientSecretBasic));
@@ -484,7 +484,7 @@ TEST_F(E2eTest, ProviderDownAtStartThenRecovers) {
                        ErrorReason::kProviderUnavailable));
   std::shared_ptr<JwksCache> dead_keys =
       JwksCache::Create(dead + "/pool/.well-known/jwks.json", {},
-                        {Http(), SystemClock()})
+                        {Http(), SystemClock(), nullptr})
           .value();
   EXPECT_THAT(dead_keys->WarmUp(), StatusIs(absl::StatusCode::kUnavailable,
                                             ErrorReason::kProviderUnavailable));
@@ -553,7 +553,7 @@ TEST_F(E2eTest, SlowProviderHitsTheTimeout) {
   options.fetch_timeout = absl::Milliseconds(300);
   std::shared_ptr<JwksCache> keys =
       JwksCache::Create(admin_ + "/faults/slow/.well-known/jwks.json", options,
-                        {Http(), SystemClock()})
+                        {Http(), SystemClock(), nullptr})
           .value();
   EXPECT_THAT(keys->WarmUp(), StatusIs(absl::StatusCode::kDeadlineExceeded,
                                        ErrorReason::kProviderTimeout));
@@ -573,7 +573,7 @@ TEST_F(E2eTest, MalformedAndOversizedDocumentsAreRefused) {
   auto cache = [&](const std::string& kind) {
     return JwksCache::Create(
                absl::StrCat(admin_, "/faults/", kind, "/.well-known/jwks.json"),
-               {}, {Http(), SystemClock()})
+               {}, {Http(), SystemClock(), nullptr})
         .value();
   };
   EXPECT_THAT(cache("malformed")->WarmUp(),
