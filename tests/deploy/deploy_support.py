@@ -49,6 +49,22 @@ def cli_binary() -> str:
     return binary("AUTHGATE_CLI", "core", "tools", "authgate")
 
 
+def build_runtime_tree(root: pathlib.Path) -> set[str]:
+    """deploy/runtime_tree.sh into root; returns the entries it printed."""
+    out = subprocess.run(
+        [str(REPO / "deploy" / "runtime_tree.sh"), str(root), server_binary(), cli_binary()],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return set(out.stdout.split())
+
+
+def chroot_argv(root: pathlib.Path, *args: str) -> list[str]:
+    """Runs args inside root as uid/gid 65532, the image's USER."""
+    return ["/usr/sbin/chroot", "--userspec=65532:65532", str(root), *args]
+
+
 def project_version() -> str:
     """The one version source: pyproject.toml (CMake reads it too)."""
     import tomllib

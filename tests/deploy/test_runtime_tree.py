@@ -13,8 +13,9 @@ import subprocess
 import pytest
 
 from deploy_support import (
-    REPO,
     Process,
+    build_runtime_tree,
+    chroot_argv,
     cli_binary,
     project_version,
     server_binary,
@@ -69,13 +70,7 @@ def tree_entries(root: pathlib.Path) -> set[str]:
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
     root = tmp_path_factory.mktemp("rt") / "tree"
-    out = subprocess.run(
-        [str(REPO / "deploy" / "runtime_tree.sh"), str(root), server_binary(), cli_binary()],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return root, set(out.stdout.split())
+    return root, build_runtime_tree(root)
 
 
 def test_tree_holds_exactly_the_binaries_their_libraries_and_the_extras(tree):
@@ -90,10 +85,6 @@ def test_tree_holds_exactly_the_binaries_their_libraries_and_the_extras(tree):
     assert (root / "etc/passwd").read_text() == (
         "authgate:x:65532:65532:authgate:/nonexistent:/usr/sbin/nologin\n"
     )
-
-
-def chroot_argv(root: pathlib.Path, *args: str) -> list[str]:
-    return ["/usr/sbin/chroot", "--userspec=65532:65532", str(root), *args]
 
 
 def test_both_binaries_print_their_version_from_the_tree(tree):
