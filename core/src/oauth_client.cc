@@ -51,7 +51,8 @@ void NormaliseBooleans(nlohmann::json& claims) {
 }
 
 // Client authentication at the token and revocation endpoints.
-void AddClientAuthentication(const ProviderConfig& config, HttpRequest& request,
+void AddClientAuthentication(const ProviderConfig& config,
+                             const std::string& secret, HttpRequest& request,
                              FormParams& form) {
   switch (config.auth_method) {
     case ClientAuthMethod::kClientSecretBasic:
@@ -59,14 +60,13 @@ void AddClientAuthentication(const ProviderConfig& config, HttpRequest& request,
       // a secret with ':' or '%' breaks otherwise.
       request.headers.emplace_back(
           "Authorization",
-          absl::StrCat("Basic ",
-                       absl::Base64Escape(absl::StrCat(
-                           internal::FormEncode(config.client_id), ":",
-                           internal::FormEncode(config.client_secret)))));
+          absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(
+                                     internal::FormEncode(config.client_id),
+                                     ":", internal::FormEncode(secret)))));
       break;
     case ClientAuthMethod::kClientSecretPost:
       form.emplace_back("client_id", config.client_id);
-      form.emplace_back("client_secret", config.client_secret);
+      form.emplace_back("client_secret", secret);
       break;
     case ClientAuthMethod::kNone:
       form.emplace_back("client_id", config.client_id);
@@ -84,6 +84,9 @@ class OAuthClient::Flights {
 
   absl::Mutex mu;
   absl::flat_hash_map<std::string, TokenResponse> cc_cache ABSL_GUARDED_BY(mu);
+  // Starts as config.client_secret; SetClientSecret() replaces it while
+  // requests run (a rotated secret file), so each request reads it here.
+  std::string secret ABSL_GUARDED_BY(mu);
 };
 
 absl::StatusOr<std::string> CodeFromAuthorizationResponse(
@@ -239,7 +242,10 @@ OAuthClient::OAuthClient(ProviderConfig config, ProviderMetadata metadata,
       jwks_(std::move(jwks)),
       verifier_(std::move(verifier)),
       policy_(std::move(policy)),
-      flights_(std::make_unique<Flights>()) {}
+      flights_(std::make_unique<Flights>()) {
+  absl::MutexLock lock(&flights_->mu);
+  flights_->secret = config_.client_secret;
+}
 
 OAuthClient::~OAuthClient() = default;
 
@@ -345,7 +351,12 @@ absl::StatusOr<HttpResponse> OAuthClient::PostForm(const std::string& url,
   request.max_response_bytes = kMaxTokenResponseBytes;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
-  AddClientAuthentication(config_, request, form);
+  std::string secret;
+  {
+    absl::MutexLock lock(&flights_->mu);
+    secret = flights_->secret;
+  }
+  AddClientAuthentication(config_, secret, request, form);
   request.body = internal::EncodeForm(form);
   return deps_.fetcher->Fetch(request);
 }
@@ -466,6 +477,14 @@ absl::StatusOr<TokenResponse> OAuthClient::ClientCredentials(
         }
         return tokens;
       });
+}
+
+void OAuthClient::SetClientSecret(std::string secret) {
+  absl::MutexLock lock(&flights_->mu);
+  flights_->secret = std::move(secret);
+  // Tokens got with the old secret stay valid at the provider, but the next
+  // call should prove the new one works rather than hide a bad rotation.
+  flights_->cc_cache.clear();
 }
 
 void OAuthClient::ClearClientCredentialsCache() {

@@ -676,11 +676,30 @@ absl::StatusOr<std::optional<nlohmann::json>> ProviderJsonFromEnvironment(
   nlohmann::json value = nlohmann::json::object();
   std::map<std::string, std::string> origin;
   for (const Source& source : sources) {
+    const bool secret = absl::string_view(source.field) == "client_secret";
     for (const char* name : source.names) {
+      std::string file_name = absl::StrCat(name, "_FILE");
+      if (secret && !env(name).has_value()) {
+        if (std::optional<std::string> file = env(file_name)) {
+          // Kept as a path (read by the parser) so the server can re-read
+          // the file when a mounted Secret rotates.
+          if (value.contains("client_secret") ||
+              value.contains("client_secret_file")) {
+            return ConfigFieldError(
+                file_name, absl::StrCat("set either ", origin["client_secret"],
+                                        " or ", file_name, ", not both"));
+          }
+          value["client_secret_file"] = *file;
+          origin["client_secret_file"] = file_name;
+          origin["client_secret"] = file_name;
+          continue;
+        }
+      }
       AUTHGATE_ASSIGN_OR_RETURN(std::optional<std::string> read,
                                 ReadEnvironmentValue(env, name));
       if (!read.has_value() || read->empty()) continue;
-      if (value.contains(source.field)) {
+      if (value.contains(source.field) ||
+          (secret && value.contains("client_secret_file"))) {
         return ConfigFieldError(
             name, absl::StrCat("set either ", origin[source.field], " or ",
                                name, ", not both"));
@@ -693,7 +712,8 @@ absl::StatusOr<std::optional<nlohmann::json>> ProviderJsonFromEnvironment(
   // describes no provider.
   bool any = value.contains("issuer") || value.contains("user_pool_id") ||
              value.contains("client_id") || value.contains("domain") ||
-             value.contains("jwks_uri") || value.contains("client_secret");
+             value.contains("jwks_uri") || value.contains("client_secret") ||
+             value.contains("client_secret_file");
   if (!any) return std::optional<nlohmann::json>();
   if (!value.contains("user_pool_id")) value.erase("region");
   // Messages about absent fields name the variable users set.

@@ -174,6 +174,11 @@ class OAuthClient {
       const std::vector<std::string>& scopes = {});
   // Drops cached client_credentials tokens (e.g. after a 401 downstream).
   void ClearClientCredentialsCache();
+  // Replaces the client secret for the requests that start from now on
+  // (requests in flight keep the one they read) and drops the
+  // client_credentials cache. For a rotated secret file; config() keeps the
+  // secret the client was created with.
+  void SetClientSecret(std::string secret);
 
   // GETs the userInfo endpoint with `Authorization: Bearer`. Returns the
   // claims object; Cognito's string booleans ("true"/"false") for
