@@ -11,7 +11,8 @@
 // /readyz. SIGTERM/SIGINT: health goes NOT_SERVING, new connections are
 // refused, in-flight calls get `shutdown_grace` to finish; at that deadline
 // provider requests still running are aborted, so the process exits 0
-// within the grace plus about a second.
+// within the grace plus about a second. SIGHUP re-reads the secret files
+// at once; they are also polled every `secret_poll_interval`.
 #include <pthread.h>
 #include <signal.h>
 
@@ -30,12 +31,15 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "grpc_service/access_log.h"
 #include "grpc_service/auth_service.h"
 #include "grpc_service/call_deadline.h"
 #include "grpc_service/ext_authz_service.h"
+#include "grpc_service/grpc_log.h"
 #include "grpc_service/http2_guard.h"
 #include "grpc_service/logger.h"
 #include "grpc_service/metrics.h"
+#include "grpc_service/process_metrics.h"
 #include "grpc_service/provider_registry.h"
 #include "grpc_service/server_config.h"
 #include "grpc_service/worker_pool.h"
@@ -50,6 +54,7 @@
 #include "authgate/http_fetcher.h"
 #include "authgate/provider_spec.h"
 #include "authgate/status.h"
+#include "authgate/version.h"
 
 namespace authgate::service {
 namespace {
@@ -220,6 +225,7 @@ int Run(int argc, char** argv) {
   sigemptyset(&shutdown_signals);
   sigaddset(&shutdown_signals, SIGTERM);
   sigaddset(&shutdown_signals, SIGINT);
+  sigaddset(&shutdown_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
 
   // Debian builds abseil with Mutex deadlock detection on; in a server it
@@ -242,6 +248,8 @@ int Run(int argc, char** argv) {
     return 0;
   }
   auto logger = std::make_shared<Logger>(config->log_level);
+  // Before the first gRPC object: its lines are JSON from the start.
+  RouteGrpcLogs(logger);
   // Set at the drain deadline: provider requests still running then stop.
   auto cut_provider_requests = std::make_shared<std::atomic<bool>>(false);
   absl::StatusOr<Startup> startup =
@@ -269,6 +277,9 @@ int Run(int argc, char** argv) {
   auto metrics = std::make_shared<Metrics>();
   metrics->AddCollector([registry = registry.get(), pool = pool.get()] {
     std::vector<prometheus::MetricFamily> families = registry->CollectMetrics();
+    for (prometheus::MetricFamily& family : CollectProcessMetrics(kVersion)) {
+      families.push_back(std::move(family));
+    }
     prometheus::MetricFamily queued;
     queued.name = "authgate_worker_queue_depth";
     queued.help = "Calls waiting for a worker thread";
@@ -342,6 +353,14 @@ int Run(int argc, char** argv) {
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                                config->max_concurrent_streams);
   }
+  if (config->access_log) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(
+        std::make_unique<AccessLogInterceptorFactory>(logger));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   builder.RegisterService(&auth_service);
   builder.RegisterService(&ext_authz_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -386,8 +405,47 @@ int Run(int argc, char** argv) {
                                   {"providers", provider_names},
                                   {"worker_threads", config->worker_threads}});
 
+  // Secret files change in place (a Kubernetes Secret swaps its ..data
+  // symlink): re-read their content every poll interval, and at once on
+  // SIGHUP. Content, not mtime or inotify, decides: a swapped symlink keeps
+  // the path and may keep the mtime, and the files are tiny.
+  absl::Mutex reload_mu;
+  bool reload_now = false;
+  bool reload_stop = false;
+  std::thread reloader([&] {
+    auto due = [&] {
+      reload_mu.AssertHeld();
+      return reload_now || reload_stop;
+    };
+    absl::MutexLock lock(&reload_mu);
+    while (true) {
+      if (config->secret_poll_interval > absl::ZeroDuration()) {
+        reload_mu.AwaitWithTimeout(absl::Condition(&due),
+                                   config->secret_poll_interval);
+      } else {
+        reload_mu.Await(absl::Condition(&due));
+      }
+      if (reload_stop) break;
+      reload_now = false;
+      reload_mu.Unlock();
+      registry->ReloadSecrets();
+      reload_mu.Lock();
+    }
+  });
+
   int signal_number = 0;
-  sigwait(&shutdown_signals, &signal_number);
+  while (true) {
+    sigwait(&shutdown_signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    logger->Info("reload_requested", {{"signal", "SIGHUP"}});
+    absl::MutexLock lock(&reload_mu);
+    reload_now = true;
+  }
+  {
+    absl::MutexLock lock(&reload_mu);
+    reload_stop = true;
+  }
+  reloader.join();
   draining.store(true);
   health->SetServingStatus(false);
   if (guard != nullptr) guard->StopAccepting();

@@ -5,9 +5,11 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
+#include "authgate/config_object.h"
 #include "authgate/provider_spec.h"
 #include "authgate/status.h"
 #include "status_macros.h"
@@ -29,6 +31,12 @@ struct ProviderRegistry::Slot {
   std::shared_ptr<JwksCache> jwks ABSL_GUARDED_BY(mu);
   // One per settings.spec.clients entry, in order.
   std::vector<std::shared_ptr<OAuthClient>> clients ABSL_GUARDED_BY(mu);
+  // The current secret of each spec.clients entry: the spec's, then each
+  // value ReloadSecrets() reads from its client_secret_file.
+  std::vector<std::string> secrets ABSL_GUARDED_BY(mu);
+  // ReloadSecrets() only: the last failure per client, so a file that
+  // stays bad is reported once, not at every poll.
+  std::vector<std::string> reload_errors;
   // Why the last set-up or key fetch failed; OK otherwise.
   absl::Status last_error ABSL_GUARDED_BY(mu);
 
@@ -114,6 +122,13 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
   for (const ProviderSettings& settings : config.providers) {
     auto slot = std::make_unique<Slot>();
     slot->settings = settings;
+    {
+      absl::MutexLock lock(&slot->mu);
+      for (const OAuthClientSpec& client : settings.spec.clients) {
+        slot->secrets.push_back(client.client_secret);
+      }
+    }
+    slot->reload_errors.resize(settings.spec.clients.size());
     slot->backoff = config.provider_retry_initial;
     std::shared_ptr<KeySource> keys;
     if (settings.spec.keys.is_static()) {
@@ -239,7 +254,14 @@ absl::Status ProviderRegistry::SetUp(Slot& slot) {
   client_deps.fetcher = deps_.fetcher;
   client_deps.clock = deps_.clock;
   std::vector<std::shared_ptr<OAuthClient>> clients;
-  for (const OAuthClientSpec& client : spec.clients) {
+  std::vector<std::string> used_secrets;
+  {
+    absl::MutexLock lock(&slot.mu);
+    used_secrets = slot.secrets;
+  }
+  for (size_t i = 0; i < spec.clients.size(); ++i) {
+    OAuthClientSpec client = spec.clients[i];
+    client.client_secret = used_secrets[i];
     AUTHGATE_ASSIGN_OR_RETURN(
         std::shared_ptr<OAuthClient> made,
         OAuthClient::Create(discovered, client, client_deps));
@@ -259,6 +281,12 @@ absl::Status ProviderRegistry::SetUp(Slot& slot) {
   {
     absl::MutexLock lock(&slot.mu);
     slot.metadata = metadata;
+    // A secret reloaded while the clients were being made.
+    for (size_t i = 0; i < clients.size(); ++i) {
+      if (slot.secrets[i] != used_secrets[i]) {
+        clients[i]->SetClientSecret(slot.secrets[i]);
+      }
+    }
     slot.clients = std::move(clients);
     slot.jwks = jwks;
     slot.set_up = true;
@@ -478,6 +506,10 @@ std::vector<prometheus::MetricFamily> ProviderRegistry::CollectMetrics() const {
   prometheus::MetricFamily key_count =
       Family("authgate_jwks_keys", "Usable keys in the current set",
              MetricType::Gauge);
+  prometheus::MetricFamily last_success =
+      Family("authgate_jwks_last_success_timestamp_seconds",
+             "Unix time the current key set arrived (live keys, once fetched)",
+             MetricType::Gauge);
   for (const std::unique_ptr<Slot>& slot : slots_) {
     std::vector<prometheus::ClientMetric::Label> labels = {
         {"provider", slot->name()}};
@@ -499,12 +531,87 @@ std::vector<prometheus::MetricFamily> ProviderRegistry::CollectMetrics() const {
         Sample(static_cast<double>(jwks.unknown_kid_refetches), true, labels));
     key_count.metric.push_back(
         Sample(static_cast<double>(keys), false, labels));
+    if (jwks.last_success.has_value()) {
+      last_success.metric.push_back(
+          Sample(absl::ToDoubleSeconds(*jwks.last_success - absl::UnixEpoch()),
+                 false, labels));
+    }
   }
+  prometheus::MetricFamily reloads =
+      Family("authgate_secret_reloads_total",
+             "Secret file re-reads that changed the secret (ok) or found the "
+             "file unusable and kept the previous one (failed)",
+             MetricType::Counter);
+  reloads.metric.push_back(Sample(
+      static_cast<double>(secret_reloads_ok_.load(std::memory_order_relaxed)),
+      true, {{"result", "ok"}}));
+  reloads.metric.push_back(
+      Sample(static_cast<double>(
+                 secret_reloads_failed_.load(std::memory_order_relaxed)),
+             true, {{"result", "failed"}}));
   for (auto* family : {&hits, &misses, &entries, &ready, &fetches, &failures,
-                       &refetches, &key_count}) {
+                       &refetches, &key_count, &last_success, &reloads}) {
     out.push_back(std::move(*family));
   }
   return out;
+}
+
+void ProviderRegistry::ReloadSecrets() {
+  absl::MutexLock reload_lock(&reload_mu_);
+  for (const std::unique_ptr<Slot>& slot : slots_) {
+    const std::vector<OAuthClientSpec>& clients = slot->settings.spec.clients;
+    for (size_t i = 0; i < clients.size(); ++i) {
+      const std::string& path = clients[i].client_secret_file;
+      if (path.empty()) continue;
+      // The same rules as at start (bounded read, trailing newline cut,
+      // empty refused); the error names field and file, never the value.
+      absl::StatusOr<std::string> text =
+          ReadConfigFile("client_secret_file", path);
+      absl::Status error;
+      std::string value;
+      if (text.ok()) {
+        value = std::string(absl::StripTrailingAsciiWhitespace(*text));
+        if (value.empty()) {
+          error = ConfigFieldError(
+              "client_secret_file",
+              absl::StrCat(QuoteConfigText(path, 256), " is empty"));
+        }
+      } else {
+        error = text.status();
+      }
+      std::string& last_error = slot->reload_errors[i];
+      if (!error.ok()) {
+        std::string message(error.message());
+        if (message == last_error) continue;
+        last_error = message;
+        secret_reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+        deps_.logger->Warn("secret_reload_failed",
+                           {{"provider", slot->name()},
+                            {"client_id", clients[i].client_id},
+                            {"field", "client_secret_file"},
+                            {"file", path},
+                            {"message", message},
+                            {"keeping", "previous secret"}});
+        continue;
+      }
+      last_error.clear();
+      std::shared_ptr<OAuthClient> client;
+      {
+        absl::MutexLock lock(&slot->mu);
+        if (slot->secrets[i] == value) continue;
+        slot->secrets[i] = value;
+        if (i < slot->clients.size()) client = slot->clients[i];
+        // Under the lock: SetUp() compares against secrets[i] under it.
+        if (client != nullptr) client->SetClientSecret(std::move(value));
+      }
+      secret_reloads_ok_.fetch_add(1, std::memory_order_relaxed);
+      deps_.logger->Info("secret_reloaded",
+                         {{"provider", slot->name()},
+                          {"client_id", clients[i].client_id},
+                          {"field", "client_secret_file"},
+                          {"file", path}});
+    }
+  }
 }
 
 }  // namespace authgate::service

@@ -28,6 +28,8 @@
 #ifndef AUTHGATE_GRPC_SERVICE_PROVIDER_REGISTRY_H_
 #define AUTHGATE_GRPC_SERVICE_PROVIDER_REGISTRY_H_
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -123,6 +125,15 @@ class ProviderRegistry {
   // Each provider's name and whether it is set up and has keys, in order.
   std::vector<std::pair<std::string, bool>> Readiness() const;
 
+  // Re-reads every client_secret_file (a Kubernetes Secret swapped in place)
+  // and gives a changed value to its OAuth client for the requests that
+  // start next. An unusable file (unreadable, empty, too large) keeps the
+  // previous secret; it is logged (secret_reload_failed, naming field and
+  // file, never a value) and counted once until the file changes again.
+  // Called by the server's poll thread and on SIGHUP; static jwks_file
+  // sets are not re-read (the verifier is built once).
+  void ReloadSecrets();
+
   // Cache, JWKS and readiness figures for the metrics endpoint.
   std::vector<prometheus::MetricFamily> CollectMetrics() const;
 
@@ -146,6 +157,11 @@ class ProviderRegistry {
   std::unique_ptr<WorkerPool> key_lane_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unique_ptr<TokenVerifier> verifier_;
+
+  // One ReloadSecrets() at a time (poll thread and SIGHUP).
+  absl::Mutex reload_mu_;
+  std::atomic<uint64_t> secret_reloads_ok_{0};
+  std::atomic<uint64_t> secret_reloads_failed_{0};
 
   absl::Mutex stop_mu_;
   bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;

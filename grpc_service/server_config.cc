@@ -177,7 +177,8 @@ absl::Status ReadServerSection(const ConfigObject& obj, ServerConfig& config) {
        "worker_threads", "max_queued_calls", "max_concurrent_streams",
        "log_level", "rejection_log_rate", "provider_retry_initial",
        "provider_retry_max", "provider_ca_file", "tls", "max_metadata_bytes",
-       "max_message_bytes", "header_guard"}));
+       "max_message_bytes", "header_guard", "secret_poll_interval",
+       "access_log"}));
   AUTHGATE_CONFIG_SET(config.listen, obj.String("listen"));
   AUTHGATE_CONFIG_SET(config.unix_socket, obj.String("unix_socket"));
   AUTHGATE_CONFIG_SET(config.metrics_listen, obj.String("metrics_listen"));
@@ -190,6 +191,9 @@ absl::Status ReadServerSection(const ConfigObject& obj, ServerConfig& config) {
                       obj.Count("max_metadata_bytes"));
   AUTHGATE_CONFIG_SET(config.max_message_bytes, obj.Count("max_message_bytes"));
   AUTHGATE_CONFIG_SET(config.header_guard, obj.Bool("header_guard"));
+  AUTHGATE_CONFIG_SET(config.secret_poll_interval,
+                      obj.Duration("secret_poll_interval"));
+  AUTHGATE_CONFIG_SET(config.access_log, obj.Bool("access_log"));
   std::optional<size_t> streams;
   AUTHGATE_CONFIG_SET(streams, obj.Count("max_concurrent_streams"));
   if (streams.has_value()) {
@@ -490,10 +494,11 @@ absl::Status ValidateServer(const ServerConfig& config) {
       {"shutdown_grace", {absl::ZeroDuration(), absl::Minutes(10)}},
       {"provider_retry_initial", {absl::Milliseconds(1), absl::Hours(1)}},
       {"provider_retry_max", {absl::Milliseconds(1), absl::Hours(24)}},
+      {"secret_poll_interval", {absl::ZeroDuration(), absl::Hours(1)}},
   };
-  const absl::Duration duration_values[] = {config.shutdown_grace,
-                                            config.provider_retry_initial,
-                                            config.provider_retry_max};
+  const absl::Duration duration_values[] = {
+      config.shutdown_grace, config.provider_retry_initial,
+      config.provider_retry_max, config.secret_poll_interval};
   for (size_t i = 0; i < std::size(durations); ++i) {
     AUTHGATE_RETURN_IF_ERROR(CheckDurationRange(
         durations[i].first, duration_values[i], durations[i].second));

@@ -120,6 +120,12 @@ struct ServerConfig {
   // Needed while gRPC's own HPACK parser is unbounded (Debian's 1.51);
   // turn off only behind a proxy that bounds request headers.
   bool header_guard = true;
+  // How often client_secret_file contents are re-read (a Kubernetes Secret
+  // changes in place); 0 = only on SIGHUP. At most 1h.
+  absl::Duration secret_poll_interval = absl::Seconds(5);
+  // One JSON line per RPC (event "access"): peer, method, code, reason,
+  // duration_ms, provider; never a token.
+  bool access_log = false;
   LogLevel log_level = LogLevel::kInfo;
   // Lines per second of token_rejected and request_denied (each); 0 = no
   // limit. Clients choose how many bad tokens they send.
