@@ -41,8 +41,13 @@ const char* CodeName(grpc::StatusCode code) {
 
 class AccessLogInterceptor final : public grpc::experimental::Interceptor {
  public:
-  AccessLogInterceptor(grpc::experimental::ServerRpcInfo* info, Logger* logger)
-      : info_(info), logger_(logger), start_(absl::Now()) {}
+  AccessLogInterceptor(
+      grpc::experimental::ServerRpcInfo* info, Logger* logger,
+      const AccessLogInterceptorFactory::PeerResolver* resolve_peer)
+      : info_(info),
+        logger_(logger),
+        resolve_peer_(resolve_peer),
+        start_(absl::Now()) {}
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -63,7 +68,12 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
       if (it != trailers->end()) reason = it->second;
     }
     double duration_ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
-    logger_->Info("access", {{"peer", info_->server_context()->peer()},
+    std::string peer = info_->server_context()->peer();
+    if (*resolve_peer_ != nullptr) {
+      std::string resolved = (*resolve_peer_)(peer);
+      if (!resolved.empty()) peer = std::move(resolved);
+    }
+    logger_->Info("access", {{"peer", std::move(peer)},
                              {"method", info_->method()},
                              {"code", CodeName(status.error_code())},
                              {"reason", std::move(reason)},
@@ -72,6 +82,7 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
 
   grpc::experimental::ServerRpcInfo* info_;
   Logger* logger_;
+  const AccessLogInterceptorFactory::PeerResolver* resolve_peer_;
   absl::Time start_;
 };
 
@@ -80,7 +91,7 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
 grpc::experimental::Interceptor*
 AccessLogInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new AccessLogInterceptor(info, logger_.get());
+  return new AccessLogInterceptor(info, logger_.get(), &resolve_peer_);
 }
 
 }  // namespace authgate::service

@@ -18,8 +18,12 @@
 #ifndef AUTHGATE_GRPC_SERVICE_ACCESS_LOG_H_
 #define AUTHGATE_GRPC_SERVICE_ACCESS_LOG_H_
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 
+#include "absl/strings/string_view.h"
 #include "grpc_service/logger.h"
 #include "grpcpp/support/server_interceptor.h"
 
@@ -28,14 +32,20 @@ namespace authgate::service {
 class AccessLogInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit AccessLogInterceptorFactory(std::shared_ptr<Logger> logger)
-      : logger_(std::move(logger)) {}
+  // Maps gRPC's peer to the client's address when gRPC sees only a relay
+  // (the header guard's "fd:N"); "" keeps gRPC's.
+  using PeerResolver = std::function<std::string(absl::string_view)>;
+
+  explicit AccessLogInterceptorFactory(std::shared_ptr<Logger> logger,
+                                       PeerResolver resolve_peer = nullptr)
+      : logger_(std::move(logger)), resolve_peer_(std::move(resolve_peer)) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
   std::shared_ptr<Logger> logger_;
+  PeerResolver resolve_peer_;
 };
 
 }  // namespace authgate::service

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 
 #include "authgate/status.h"
 
@@ -115,9 +116,10 @@ struct Endpoint {
 struct Connection {
   explicit Connection(size_t max_block) : scanner(max_block) {}
   int client = -1;
-  int upstream = -1;  // the socket pair end the relay keeps
-  Pipe up;            // client -> gRPC
-  Pipe down;          // gRPC -> client
+  int upstream = -1;    // the socket pair end the relay keeps
+  int handed_off = -1;  // gRPC's end, the key of the peer table
+  Pipe up;              // client -> gRPC
+  Pipe down;            // gRPC -> client
   FrameScanner scanner;
   Endpoint client_end{this, true};
   Endpoint upstream_end{this, false};
@@ -136,12 +138,32 @@ void SetNoDelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+// gRPC's spelling of a TCP peer: "ipv4:1.2.3.4:5", "ipv6:[::1]:5".
+std::string PeerName(const sockaddr_storage& address) {
+  char host[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    return absl::StrCat("ipv4:", host, ":", ntohs(in->sin_port));
+  }
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    return absl::StrCat("ipv6:[", host, "]:", ntohs(in6->sin6_port));
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 class Http2Guard::Relay {
  public:
-  Relay(int listen_fd, size_t max_block, std::atomic<uint64_t>* refused)
-      : listen_fd_(listen_fd), max_block_(max_block), refused_(refused) {
+  Relay(int listen_fd, size_t max_block, std::atomic<uint64_t>* refused,
+        Http2Guard* owner)
+      : listen_fd_(listen_fd),
+        max_block_(max_block),
+        refused_(refused),
+        owner_(owner) {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     epoll_event event{};
@@ -210,8 +232,10 @@ class Http2Guard::Relay {
  private:
   void Accept(const HandOff& hand_off) {
     for (;;) {
-      int client =
-          accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      sockaddr_storage address{};
+      socklen_t length = sizeof(address);
+      int client = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&address),
+                           &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (client < 0) return;  // EAGAIN, or a failure for this one only
       int pair[2];
       if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
@@ -223,6 +247,11 @@ class Http2Guard::Relay {
       auto* connection = new Connection(max_block_);
       connection->client = client;
       connection->upstream = pair[0];
+      connection->handed_off = pair[1];
+      {
+        absl::MutexLock lock(&owner_->peers_mu_);
+        owner_->peers_[pair[1]] = {connection, PeerName(address)};
+      }
       connections_.insert(connection);
       Watch(connection, EPOLL_CTL_ADD);
       hand_off(pair[1]);
@@ -330,6 +359,15 @@ class Http2Guard::Relay {
 
   // `deferred`: freed after the current event batch.
   void Close(Connection* c, bool deferred) {
+    {
+      // gRPC may have closed its end already and the number been reused by
+      // a newer connection: erase only this connection's entry.
+      absl::MutexLock lock(&owner_->peers_mu_);
+      auto it = owner_->peers_.find(c->handed_off);
+      if (it != owner_->peers_.end() && it->second.first == c) {
+        owner_->peers_.erase(it);
+      }
+    }
     close(c->client);
     close(c->upstream);
     connections_.erase(c);
@@ -343,6 +381,7 @@ class Http2Guard::Relay {
   int listen_fd_;
   const size_t max_block_;
   std::atomic<uint64_t>* refused_;
+  Http2Guard* owner_;
   int epoll_ = -1;
   int wake_ = -1;
   std::atomic<int> command_{0};
@@ -401,7 +440,18 @@ Http2Guard::Http2Guard(int listen_fd, int port, Options options)
     : port_(port),
       options_(options),
       relay_(std::make_unique<Relay>(listen_fd, options.max_header_block_bytes,
-                                     &refused_)) {}
+                                     &refused_, this)) {}
+
+std::string Http2Guard::PeerOf(absl::string_view grpc_peer) const {
+  int fd = -1;
+  if (!absl::ConsumePrefix(&grpc_peer, "fd:") ||
+      !absl::SimpleAtoi(grpc_peer, &fd)) {
+    return "";
+  }
+  absl::MutexLock lock(&peers_mu_);
+  auto it = peers_.find(fd);
+  return it != peers_.end() ? it->second.second : "";
+}
 
 Http2Guard::~Http2Guard() { Stop(); }
 

@@ -30,7 +30,10 @@
 #include <string>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace authgate::service {
 
@@ -65,12 +68,21 @@ class Http2Guard {
   // Connections cut for an oversized header block (for metrics).
   uint64_t refused() const { return refused_.load(); }
 
+  // gRPC names a guarded connection's peer "fd:N" (its end of the socket
+  // pair): the client's address behind it ("ipv4:127.0.0.1:5555",
+  // "ipv6:[::1]:5555"), or "" for anything else. Thread-safe.
+  std::string PeerOf(absl::string_view grpc_peer) const;
+
  private:
   class Relay;
   Http2Guard(int listen_fd, int port, Options options);
 
   const int port_;
   const Options options_;
+  // Before relay_, which fills it: gRPC's fd -> (connection, client).
+  mutable absl::Mutex peers_mu_;
+  absl::flat_hash_map<int, std::pair<const void*, std::string>> peers_
+      ABSL_GUARDED_BY(peers_mu_);
   std::unique_ptr<Relay> relay_;
   std::thread thread_;
   std::atomic<uint64_t> refused_{0};

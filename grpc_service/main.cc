@@ -357,8 +357,14 @@ int Run(int argc, char** argv) {
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
+    AccessLogInterceptorFactory::PeerResolver peer_of;
+    if (guard != nullptr) {
+      peer_of = [guard = guard.get()](absl::string_view peer) {
+        return guard->PeerOf(peer);
+      };
+    }
     interceptors.push_back(
-        std::make_unique<AccessLogInterceptorFactory>(logger));
+        std::make_unique<AccessLogInterceptorFactory>(logger, peer_of));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   builder.RegisterService(&auth_service);
