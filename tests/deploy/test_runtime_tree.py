@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import subprocess
 
 import pytest
 
 from deploy_support import (
+    REPO,
     Process,
     build_runtime_tree,
     chroot_argv,
@@ -131,3 +133,23 @@ def test_server_in_the_tree_becomes_ready_and_validates_a_token(tree, tmp_path):
         for name in ("jwks.json", "authgate.json"):
             (config_dir / name).unlink()
         config_dir.rmdir()
+
+
+def test_containerfile_builds_with_setups_packages_and_runs_the_tree_as_65532():
+    """No engine runs here: check the recipe says what the tree test runs."""
+    text = (REPO / "deploy" / "Containerfile").read_text()
+    lines = [l.strip() for l in text.replace("\\\n", " ").splitlines() if l.strip() and not l.startswith("#")]
+    assert [l for l in lines if l.startswith("FROM ")] == [
+        "FROM debian:bookworm AS build",
+        "FROM debian:bookworm-slim",
+    ]
+    (install,) = [l for l in lines if "apt-get install" in l]
+    wanted = set(install.split("--no-install-recommends", 1)[1].split("&&", 1)[0].split())
+    setup = (REPO / "scripts" / "setup").read_text()
+    listed = set(re.sub(r"#[^\n]*", "", setup.split("packages=(", 1)[1].split(")", 1)[0]).split())
+    # ca-certificates: the bundle the tree copies (the slim image has none).
+    assert wanted - listed == {"ca-certificates"}
+    assert any("deploy/runtime_tree.sh /runtime" in l for l in lines)
+    assert "USER 65532:65532" in lines
+    assert 'ENTRYPOINT ["/usr/bin/authgate-server"]' in lines
+    assert "EXPOSE 50051 9464" in lines
