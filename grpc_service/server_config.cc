@@ -352,7 +352,7 @@ std::optional<std::string> FileProviderName(const nlohmann::json& value) {
 
 // The environment's provider object laid over a file provider: every key a
 // variable set replaces the file's, together with the keys that would
-// contradict it (a secret replaces client_secret and client_secret_file, an
+// contradict it (a secret or secret file replaces both secret keys, an
 // issuer a user pool id and region, a JWKS URL any other key source).
 nlohmann::json MergeEnvironment(const nlohmann::json& file,
                                 const nlohmann::json& from_env,
@@ -364,6 +364,7 @@ nlohmann::json MergeEnvironment(const nlohmann::json& file,
   }
   for (const std::string& key : set_by_env) {
     if (key == "client_secret") out.erase("client_secret_file");
+    if (key == "client_secret_file") out.erase("client_secret");
     if (key == "issuer") {
       out.erase("user_pool_id");
       out.erase("region");
