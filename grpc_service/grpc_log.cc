@@ -39,7 +39,12 @@ void LogToJson(gpr_log_func_args* args) {
   absl::string_view message = args->message != nullptr ? args->message : "";
   message = absl::StripTrailingAsciiWhitespace(message);
   std::string text;
-  if (level == LogLevel::kDebug) {
+  if (absl::StrContains(file, "tcp_") ||
+      absl::StrContains(file, "secure_endpoint")) {
+    // The tcp and secure_endpoint tracers hex-dump socket bytes: every
+    // token and code of the calls.
+    text = "(dropped: socket bytes)";
+  } else if (level == LogLevel::kDebug) {
     text = "(dropped at debug severity: tracers may dump headers)";
   } else if (MayCarryCredential(message)) {
     text = "(dropped: may carry a credential)";

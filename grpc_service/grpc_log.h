@@ -6,8 +6,10 @@
 // message is cut to kMaxGrpcLogMessage bytes; at debug severity (where
 // gRPC's tracers dump frames and headers) it is dropped, and at any
 // severity a message that looks like it carries a credential ("Bearer ",
-// "authorization", a JWT's "eyJ") is replaced by a note. GRPC_VERBOSITY
-// still selects which lines gRPC emits (its default: errors only).
+// "authorization", a JWT's "eyJ") is replaced by a note, as is every line
+// of gRPC's tcp and secure_endpoint code (their tracers dump socket bytes).
+// GRPC_VERBOSITY still selects which lines gRPC emits (its default: errors
+// only).
 //
 //   auto logger = std::make_shared<Logger>(LogLevel::kInfo);
 //   RouteGrpcLogs(logger);   // before the first gRPC object is made
