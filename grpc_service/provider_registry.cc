@@ -10,7 +10,9 @@
 #include "absl/time/clock.h"
 
 #include "authgate/config_object.h"
+#include "authgate/jwk_set.h"
 #include "authgate/provider_spec.h"
+#include "authgate/static_key_source.h"
 #include "authgate/status.h"
 #include "status_macros.h"
 
@@ -37,6 +39,10 @@ struct ProviderRegistry::Slot {
   // ReloadSecrets() only: the last failure per client, so a file that
   // stays bad is reported once, not at every poll.
   std::vector<std::string> reload_errors;
+  // ReloadSecrets() only, static jwks_file sets: the file's text the keys
+  // in use came from, and the last failure to read a changed one.
+  std::string key_file_text;
+  std::string key_file_error;
   // Why the last set-up or key fetch failed; OK otherwise.
   absl::Status last_error ABSL_GUARDED_BY(mu);
 
@@ -142,6 +148,14 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
       }
       slot->static_keys = *std::move(loaded);
       keys = slot->static_keys;
+      if (!settings.spec.keys.jwks_file.empty()) {
+        // What ReloadSecrets() compares against; read again (not from the
+        // spec) since the file may change between the two reads.
+        slot->key_file_text =
+            ReadConfigFile("jwks_file", settings.spec.keys.jwks_file,
+                           kMaxJwksBytes)
+                .value_or("");
+      }
     } else {
       slot->deferred = std::make_shared<DeferredKeySource>(
           settings.spec.name, registry->key_lane_.get(),
@@ -539,8 +553,8 @@ std::vector<prometheus::MetricFamily> ProviderRegistry::CollectMetrics() const {
   }
   prometheus::MetricFamily reloads =
       Family("authgate_secret_reloads_total",
-             "Secret file re-reads that changed the secret (ok) or found the "
-             "file unusable and kept the previous one (failed)",
+             "Secret and jwks_file re-reads that changed the value (ok) or "
+             "found the file unusable and kept the previous one (failed)",
              MetricType::Counter);
   reloads.metric.push_back(Sample(
       static_cast<double>(secret_reloads_ok_.load(std::memory_order_relaxed)),
@@ -556,9 +570,56 @@ std::vector<prometheus::MetricFamily> ProviderRegistry::CollectMetrics() const {
   return out;
 }
 
+void ProviderRegistry::ReloadKeyFile(Slot& slot) {
+  const std::string& path = slot.settings.spec.keys.jwks_file;
+  absl::StatusOr<std::string> text =
+      ReadConfigFile("jwks_file", path, kMaxJwksBytes);
+  if (text.ok() && *text == slot.key_file_text) {
+    slot.key_file_error.clear();
+    return;
+  }
+  absl::StatusOr<std::shared_ptr<const JwkSet>> keys =
+      text.ok() ? JwkSet::Parse(*text) : text.status();
+  // An empty set would refuse every token: as unusable as a broken file.
+  if (keys.ok() && (*keys)->empty()) {
+    keys = ConfigFieldError(
+        "jwks_file",
+        absl::StrCat(QuoteConfigText(path, 256), " holds no keys"));
+  }
+  auto source = std::dynamic_pointer_cast<StaticKeySource>(slot.static_keys);
+  if (!keys.ok() || source == nullptr) {
+    std::string message = keys.ok() ? "not a static key source"
+                                    : std::string(keys.status().message());
+    if (message == slot.key_file_error) return;
+    slot.key_file_error = message;
+    secret_reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+    deps_.logger->Warn("key_file_reload_failed",
+                       {{"provider", slot.name()},
+                        {"field", "jwks_file"},
+                        {"file", path},
+                        {"message", message},
+                        {"keeping", "previous keys"}});
+    return;
+  }
+  std::vector<std::string> kids;
+  for (const auto& key : (*keys)->keys()) kids.push_back(key->key_id());
+  // A new generation: cached verdicts are re-checked against the new set.
+  source->Update(*std::move(keys));
+  slot.key_file_text = *std::move(text);
+  slot.key_file_error.clear();
+  secret_reloads_ok_.fetch_add(1, std::memory_order_relaxed);
+  deps_.logger->Info("key_file_reloaded", {{"provider", slot.name()},
+                                           {"field", "jwks_file"},
+                                           {"file", path},
+                                           {"kids", kids}});
+}
+
 void ProviderRegistry::ReloadSecrets() {
   absl::MutexLock reload_lock(&reload_mu_);
   for (const std::unique_ptr<Slot>& slot : slots_) {
+    if (slot->is_static() && !slot->settings.spec.keys.jwks_file.empty()) {
+      ReloadKeyFile(*slot);
+    }
     const std::vector<OAuthClientSpec>& clients = slot->settings.spec.clients;
     for (size_t i = 0; i < clients.size(); ++i) {
       const std::string& path = clients[i].client_secret_file;

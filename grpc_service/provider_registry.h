@@ -130,8 +130,10 @@ class ProviderRegistry {
   // start next. An unusable file (unreadable, empty, too large) keeps the
   // previous secret; it is logged (secret_reload_failed, naming field and
   // file, never a value) and counted once until the file changes again.
-  // Called by the server's poll thread and on SIGHUP; static jwks_file
-  // sets are not re-read (the verifier is built once).
+  // A static jwks_file is re-read the same way: a changed, usable set
+  // replaces the keys (key_file_reloaded); an unusable one (unreadable, not
+  // a JWKS, no keys) keeps the previous set (key_file_reload_failed).
+  // Called by the server's poll thread and on SIGHUP.
   void ReloadSecrets();
 
   // Cache, JWKS and readiness figures for the metrics endpoint.
@@ -144,6 +146,8 @@ class ProviderRegistry {
 
   absl::StatusOr<const Slot*> FindSlot(absl::string_view name) const;
   // One pass over the providers; returns when the next pass is due.
+  // ReloadSecrets() for one static jwks_file provider.
+  void ReloadKeyFile(Slot& slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
   absl::Time SuperviseOnce();
   // Discovery, the OAuth clients and the verification JwksCache of a live
   // provider. May block on the network (supervisor thread only).

@@ -274,3 +274,66 @@ def test_build_process_and_key_fetch_metrics(tmp_path, pb, oidc):
         samples, "authgate_jwks_last_success_timestamp_seconds", provider="oidc"
     )
     assert started <= fetched <= now
+
+
+# A static jwks_file mounted from a ConfigMap rotates like a secret: a new
+# key set replaces the old one on SIGHUP (a token of the old key is refused
+# even though it was verified and cached before), and a broken file keeps
+# the keys in use.
+def test_rotated_jwks_file_replaces_the_keys_and_a_bad_one_keeps_them(
+    tmp_path, pb
+):
+    from test_server import ISSUER, rsa_jwks_and_token
+    from test_validate_token import expect_error
+
+    old_jwks, old_token = rsa_jwks_and_token(ISSUER, "offline-client")
+    new_jwks, new_token = rsa_jwks_and_token(ISSUER, "offline-client")
+    volume = tmp_path / "keys-volume"
+    jwks_file = mount_secret(volume, "jwks.json", json.dumps(old_jwks))
+    config = {
+        "server": {"secret_poll_interval": "0s"},
+        "providers": [
+            {
+                "name": "offline",
+                "issuer": ISSUER,
+                "client_id": "offline-client",
+                "jwks_file": str(jwks_file),
+            }
+        ],
+    }
+    srv = Server(config=config, tmp=tmp_path).started()
+    try:
+        with srv.channel() as channel:
+            wait_health(pb.health_grpc.HealthStub(channel), pb, "SERVING", timeout=5)
+            auth = pb.auth_grpc.AuthServiceStub(channel)
+            validate = lambda token: auth.ValidateToken(  # noqa: E731
+                pb.auth.ValidateTokenRequest(token=token), timeout=5
+            )
+            assert validate(old_token).principal.subject == "user-1"
+            # Same kid, another key: the signature does not match.
+            expect_error(
+                lambda: validate(new_token),
+                grpc.StatusCode.UNAUTHENTICATED,
+                "signature_invalid",
+            )
+
+            mount_secret(volume, "jwks.json", json.dumps(new_jwks))
+            srv.proc.send_signal(signal.SIGHUP)
+            srv.wait_event("key_file_reloaded", timeout=5)
+            assert validate(new_token).principal.subject == "user-1"
+            expect_error(
+                lambda: validate(old_token),
+                grpc.StatusCode.UNAUTHENTICATED,
+                "signature_invalid",
+            )
+
+            mount_secret(volume, "jwks.json", '{"keys": [')
+            srv.proc.send_signal(signal.SIGHUP)
+            failed = srv.wait_event("key_file_reload_failed", timeout=5)
+            assert failed["field"] == "jwks_file" and failed["keeping"] == "previous keys"
+            assert validate(new_token).principal.subject == "user-1"
+        page = scrape(srv)
+        assert metric(page, "authgate_secret_reloads_total", result="ok") == 1
+        assert metric(page, "authgate_secret_reloads_total", result="failed") == 1
+    finally:
+        assert srv.stop() == 0
