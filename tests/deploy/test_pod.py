@@ -19,7 +19,6 @@ import pathlib
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
@@ -79,27 +78,6 @@ from test_key_waits import unknown_kid_token  # noqa: E402
 SIDECAR = REPO / "deploy" / "kubernetes" / "sidecar"
 JWKS = "/.well-known/jwks.json"
 IP = "/usr/sbin/ip"
-
-
-class HostProxy(fault_proxy.FaultProxy):
-    """A FaultProxy listening on the host end of the veth pair instead of
-    127.0.0.1 (which the pod cannot reach)."""
-
-    def __init__(self, upstream: str, host: str):
-        super().__init__(upstream)
-        self.host = host
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def _listen(self, port: int) -> None:
-        self._server = fault_proxy._Server((self.host, port), self)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
 
 
 def run(*argv: str, **kwargs) -> subprocess.CompletedProcess:
@@ -202,7 +180,7 @@ def test_sidecar_pod_through_outage_rotation_and_sigterm(pod, tmp_path):
 
     with started_oidc_provider() as oidc:
         m2m = oidc.info["clients"]["m2m"]
-        with HostProxy(oidc.endpoint, host_ip) as proxy:
+        with fault_proxy.FaultProxy(oidc.endpoint, host=host_ip) as proxy:
             pool_path = oidc.issuer[len(oidc.endpoint):]
             proxy.set_fault("refuse")  # the provider is out when the pod starts
 

@@ -202,7 +202,15 @@ class _Handler(socketserver.StreamRequestHandler):
 class FaultProxy:
     """See the module docstring. Thread-safe; start()/stop() or `with`."""
 
-    def __init__(self, upstream: str, tls: tuple[str, str] | None = None):
+    def __init__(
+        self,
+        upstream: str,
+        tls: tuple[str, str] | None = None,
+        host: str = "127.0.0.1",
+    ):
+        # `host`: where to listen (another address than loopback when the
+        # caller sits in its own network namespace).
+        self.host = host
         parts = urllib.parse.urlsplit(upstream)
         assert parts.scheme == "http", "the upstream is a loopback http provider"
         self._upstream = (parts.hostname, parts.port)
@@ -241,10 +249,10 @@ class FaultProxy:
     @property
     def url(self) -> str:
         scheme = "https" if self._tls_context is not None else "http"
-        return f"{scheme}://127.0.0.1:{self.port}"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def _listen(self, port: int) -> None:
-        self._server = _Server(("127.0.0.1", port), self)
+        self._server = _Server((self.host, port), self)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
