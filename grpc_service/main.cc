@@ -16,8 +16,10 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -47,6 +49,8 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/server_posix.h"
 #include "nlohmann/json.hpp"
 
@@ -79,6 +83,10 @@ constexpr const char* kReadinessNames[] = {
 // priority) may make a block a little longer than the metadata it carries.
 constexpr size_t kHeaderBlockSlack = 4096;
 
+// How often gRPC re-reads the TLS files when secret polling is off (gRPC
+// has no signal-driven reload).
+constexpr absl::Duration kTlsRefreshWithoutPoll = absl::Seconds(60);
+
 absl::Status TlsError(absl::string_view message) {
   return MakeError(absl::StatusCode::kFailedPrecondition,
                    ErrorReason::kConfigInvalid, message);
@@ -98,8 +106,26 @@ absl::StatusOr<std::string> ReadPem(absl::string_view field,
   return text;
 }
 
+// TLS credentials whose files gRPC re-reads every `refresh` (a Kubernetes
+// TLS Secret swapped in place): gRPC's own FileWatcherCertificateProvider,
+// which keeps the pair it has when a new one fails to load.
+std::shared_ptr<grpc::ServerCredentials> WatchedTlsCredentials(
+    const TlsSettings& tls, grpc_ssl_client_certificate_request_type request,
+    absl::Duration refresh) {
+  auto provider =
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          tls.key_file, tls.cert_file, tls.client_ca_file,
+          static_cast<unsigned int>(
+              std::max<int64_t>(1, absl::ToInt64Seconds(refresh))));
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (!tls.client_ca_file.empty()) options.watch_root_certs();
+  options.set_cert_request_type(request);
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
-    const TlsSettings& tls) {
+    const TlsSettings& tls, absl::Duration refresh) {
   if (!tls.enabled()) return grpc::InsecureServerCredentials();
   absl::StatusOr<std::string> cert =
       ReadPem("tls.cert_file", tls.cert_file, "CERTIFICATE-----",
@@ -146,7 +172,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   }
   server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
-  return credentials;
+  // Checked once above with the files' content; served from the files so a
+  // rotated certificate is picked up without a restart.
+  return WatchedTlsCredentials(tls, request, refresh);
 }
 
 // The registry the server runs with: the verifier's checks (one issuer
@@ -183,7 +211,10 @@ absl::StatusOr<Startup> PrepareStartup(const ServerConfig& config,
       BuildRegistry(config, std::move(logger), std::move(abort));
   if (!registry.ok()) return registry.status();
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      MakeCredentials(config.tls);
+      MakeCredentials(config.tls,
+                      config.secret_poll_interval > absl::ZeroDuration()
+                          ? config.secret_poll_interval
+                          : kTlsRefreshWithoutPoll);
   if (!credentials.ok()) return credentials.status();
   return Startup{*std::move(registry), *std::move(credentials)};
 }

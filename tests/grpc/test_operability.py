@@ -21,21 +21,33 @@ from conftest import (
 from test_faults import metric, scrape, wait_until
 
 
-def mount_secret(directory: pathlib.Path, name: str, value: str) -> pathlib.Path:
-    """Writes `name` the way the kubelet updates a Secret volume: a new
-    timestamped directory, then an atomic rename of the `..data` symlink to
-    it; `name` itself is a symlink through `..data` and never changes."""
+def mount_files(directory: pathlib.Path, files: dict) -> dict:
+    """Writes `files` ({name: str or bytes}) the way the kubelet updates a
+    Secret volume: a new timestamped directory, then an atomic rename of the
+    `..data` symlink to it; each name is a symlink through `..data` and
+    never changes. Returns {name: path}."""
     directory.mkdir(exist_ok=True)
     version = directory / f"..{time.monotonic_ns()}"
     version.mkdir()
-    (version / name).write_text(value)
+    for name, value in files.items():
+        if isinstance(value, bytes):
+            (version / name).write_bytes(value)
+        else:
+            (version / name).write_text(value)
     staged = directory / "..data_tmp"
     os.symlink(version.name, staged)
     os.replace(staged, directory / "..data")
-    link = directory / name
-    if not link.is_symlink():
-        os.symlink(f"..data/{name}", link)
-    return link
+    links = {}
+    for name in files:
+        link = directory / name
+        if not link.is_symlink():
+            os.symlink(f"..data/{name}", link)
+        links[name] = link
+    return links
+
+
+def mount_secret(directory: pathlib.Path, name: str, value: str) -> pathlib.Path:
+    return mount_files(directory, {name: value})[name]
 
 
 # The provider's answer to a bogus refresh token: invalid_grant (the caller's
@@ -335,5 +347,51 @@ def test_rotated_jwks_file_replaces_the_keys_and_a_bad_one_keeps_them(
         page = scrape(srv)
         assert metric(page, "authgate_secret_reloads_total", result="ok") == 1
         assert metric(page, "authgate_secret_reloads_total", result="failed") == 1
+    finally:
+        assert srv.stop() == 0
+
+
+# A TLS Secret swapped in place: gRPC's file watcher serves the new
+# certificate to new connections without a restart.
+def test_rotated_tls_files_are_served_without_a_restart(tmp_path, pb, cognito):
+    from test_server import make_pki
+
+    first_dir, second_dir = tmp_path / "pki-1", tmp_path / "pki-2"
+    first_dir.mkdir()
+    second_dir.mkdir()
+    first, second = make_pki(first_dir), make_pki(second_dir)
+    volume = tmp_path / "tls-volume"
+    links = mount_files(
+        volume, {"tls.crt": first["server.pem"], "tls.key": first["server.key"]}
+    )
+    args = [f"--tls_cert={links['tls.crt']}", f"--tls_key={links['tls.key']}"]
+    config = {"server": {"secret_poll_interval": "1s"}}
+    srv = Server(
+        config=config, env=cognito_env(cognito), args=args, tmp=tmp_path
+    ).started()
+
+    def serves_certificate_of(pki) -> bool:
+        credentials = grpc.ssl_channel_credentials(root_certificates=pki["ca.pem"])
+        with grpc.secure_channel(f"127.0.0.1:{srv.port}", credentials) as channel:
+            try:
+                pb.health_grpc.HealthStub(channel).Check(
+                    pb.health.HealthCheckRequest(service="liveness"), timeout=3
+                )
+                return True
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.UNAVAILABLE, error
+                return False
+
+    try:
+        assert serves_certificate_of(first)
+        assert not serves_certificate_of(second)
+        mount_files(
+            volume, {"tls.crt": second["server.pem"], "tls.key": second["server.key"]}
+        )
+        wait_until(
+            lambda: serves_certificate_of(second), 15, "the second certificate served"
+        )
+        assert not serves_certificate_of(first)
+        assert srv.proc.poll() is None
     finally:
         assert srv.stop() == 0
