@@ -269,11 +269,9 @@ void Deny(const absl::Status& status, const VerifyOptions& options,
 
 ExtAuthzServiceImpl::ExtAuthzServiceImpl(
     ExtAuthzSettings settings, std::shared_ptr<const ProviderRegistry> registry,
-    std::shared_ptr<WorkerPool> pool, std::shared_ptr<Metrics> metrics,
-    std::shared_ptr<Logger> logger)
+    std::shared_ptr<Metrics> metrics, std::shared_ptr<Logger> logger)
     : settings_(std::move(settings)),
       registry_(std::move(registry)),
-      pool_(std::move(pool)),
       metrics_(std::move(metrics)),
       logger_(std::move(logger)) {
   SetMessageAllocatorFor_Check(&check_allocator_);

@@ -25,8 +25,7 @@
 //
 // Reactions never block, as in AuthServiceImpl. Thread-safe.
 //
-//   ExtAuthzServiceImpl ext_authz(config.ext_authz, registry, pool, metrics,
-//                                 logger);
+//   ExtAuthzServiceImpl ext_authz(config.ext_authz, registry, metrics, logger);
 //   builder.RegisterService(&ext_authz);   // same port as AuthService
 #ifndef AUTHGATE_GRPC_SERVICE_EXT_AUTHZ_SERVICE_H_
 #define AUTHGATE_GRPC_SERVICE_EXT_AUTHZ_SERVICE_H_
@@ -40,7 +39,6 @@
 #include "grpc_service/metrics.h"
 #include "grpc_service/provider_registry.h"
 #include "grpc_service/server_config.h"
-#include "grpc_service/worker_pool.h"
 #include "grpcpp/grpcpp.h"
 
 #include "authgate/token_verifier.h"
@@ -55,7 +53,6 @@ class ExtAuthzServiceImpl final
   // All pointers are required and must outlive the server.
   ExtAuthzServiceImpl(ExtAuthzSettings settings,
                       std::shared_ptr<const ProviderRegistry> registry,
-                      std::shared_ptr<WorkerPool> pool,
                       std::shared_ptr<Metrics> metrics,
                       std::shared_ptr<Logger> logger);
 
@@ -73,7 +70,6 @@ class ExtAuthzServiceImpl final
 
   const ExtAuthzSettings settings_;
   std::shared_ptr<const ProviderRegistry> registry_;
-  std::shared_ptr<WorkerPool> pool_;
   std::shared_ptr<Metrics> metrics_;
   std::shared_ptr<Logger> logger_;
   ArenaMessageAllocator<envoy::service::auth::v3::CheckRequest,

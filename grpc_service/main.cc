@@ -356,8 +356,8 @@ int Run(int argc, char** argv) {
   }
 
   AuthServiceImpl auth_service(registry, pool, metrics, logger);
-  ExtAuthzServiceImpl ext_authz_service(config->ext_authz, registry, pool,
-                                        metrics, logger);
+  ExtAuthzServiceImpl ext_authz_service(config->ext_authz, registry, metrics,
+                                        logger);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -19,7 +19,6 @@
 #include "grpc_service/metrics.h"
 #include "grpc_service/provider_registry.h"
 #include "grpc_service/server_config.h"
-#include "grpc_service/worker_pool.h"
 #include "grpcpp/test/default_reactor_test_peer.h"
 #include "nlohmann/json.hpp"
 
@@ -62,7 +61,6 @@ struct Fixture {
         authgate::service::ProviderRegistry::Create(config, deps).value();
     service = std::make_unique<authgate::service::ExtAuthzServiceImpl>(
         config.ext_authz, registry,
-        std::make_shared<authgate::service::WorkerPool>(1, 4),
         std::make_shared<authgate::service::Metrics>(), logger);
   }
 };
