@@ -14,13 +14,15 @@ import os
 import pathlib
 import subprocess
 import sys
-import threading
 import time
 import types
 import urllib.error
 import urllib.request
 
 import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "grpc"))
+from conftest import ServerProcess  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ISSUER = "https://issuer.deploy.test"
@@ -149,63 +151,8 @@ def stubs(tmp_dir: pathlib.Path) -> types.SimpleNamespace:
     return _STUBS
 
 
-class Process:
-    """A started authgate-server (any argv: chroot, loader, installed path).
-    Collects the JSON log lines of stderr; ports from server_started."""
-
-    def __init__(self, argv: list[str], env: dict | None = None):
-        self.proc = subprocess.Popen(
-            argv,
-            env=env if env is not None else {},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self.events: list[dict] = []
-        self._cond = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self):
-        for line in self.proc.stderr:
-            with self._cond:
-                self.lines.append(line.rstrip("\n"))
-                try:
-                    self.events.append(json.loads(line))
-                except ValueError:
-                    pass
-                self._cond.notify_all()
-        with self._cond:
-            self._cond.notify_all()
-
-    def started(self, timeout: float = 20) -> dict:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for event in self.events:
-                    if event.get("event") == "server_started":
-                        return event
-                if time.monotonic() > deadline or (
-                    self.proc.poll() is not None and not self._reader.is_alive()
-                ):
-                    raise AssertionError(
-                        "no server_started event; log:\n" + "\n".join(self.lines[-30:])
-                    )
-                self._cond.wait(0.2)
-
-    def stop(self, timeout: float = 20) -> int:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(timeout=5)
-        self.proc.stderr.close()
-        return self.proc.returncode
+# The gRPC suite's server runner, for any argv (chroot, package root).
+Process = ServerProcess
 
 
 def http_get(url: str) -> tuple[int, dict]:

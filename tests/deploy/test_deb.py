@@ -157,9 +157,9 @@ def test_installed_server_starts_and_becomes_ready(root, tmp_path):
     config.write_text(json.dumps(static_config(str(tmp_path / "jwks.json"))))
     server = Process([str(root / "usr/bin/authgate-server"), "--config", str(config)], env={})
     try:
-        started = server.started()
-        assert wait_ready(started["metrics_port"]) == {"status": "ready", "providers": {"static": True}}
-        principal = validate(stubs(tmp_path / "stubs"), f"127.0.0.1:{started['port']}", token)
+        server.started()
+        assert wait_ready(server.metrics_port) == {"status": "ready", "providers": {"static": True}}
+        principal = validate(stubs(tmp_path / "stubs"), f"127.0.0.1:{server.port}", token)
         assert principal.subject == "deploy-user"
     finally:
         assert server.stop() == 0

@@ -121,10 +121,10 @@ def test_server_in_the_tree_becomes_ready_and_validates_a_token(tree, tmp_path):
             env={},
         )
         try:
-            started = server.started()
-            body = wait_ready(started["metrics_port"])
+            server.started()
+            body = wait_ready(server.metrics_port)
             assert body == {"status": "ready", "providers": {"static": True}}
-            principal = validate(stubs(tmp_path / "stubs"), f"127.0.0.1:{started['port']}", token)
+            principal = validate(stubs(tmp_path / "stubs"), f"127.0.0.1:{server.port}", token)
             assert principal.provider == "static"
             assert principal.subject == "deploy-user"
         finally:

@@ -95,30 +95,17 @@ def pb(tmp_path_factory):
     )
 
 
-class Server:
-    """An authgate-server process. Its JSON log lines are collected from
-    stderr; the bound ports come from the server_started event."""
+class ServerProcess:
+    """An authgate-server process started from any argv (the deploy tests run
+    it under chroot or from an unpacked package). Its JSON log lines are
+    collected from stderr; the bound ports come from the server_started
+    event."""
 
-    def __init__(self, args=(), env=None, config=None, tmp=None, stdout=None):
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("COGNITO_", "AUTHGATE_"))
-        }
-        self.env.update(env or {})
-        argv = [
-            server_binary(),
-            "--listen=127.0.0.1:0",
-            "--metrics_listen=127.0.0.1:0",
-            *args,
-        ]
-        if config is not None:
-            path = pathlib.Path(tmp) / f"authgate-{time.monotonic_ns()}.json"
-            path.write_text(json.dumps(config))
-            argv.append(f"--config={path}")
+    def __init__(self, argv: list, env: dict, stdout=None):
         self.proc = subprocess.Popen(
             argv,
-            env=self.env,
+            env=env,
+            stdin=subprocess.DEVNULL,
             # A file to keep stdout (the secrets scan reads it); else dropped.
             stdout=stdout if stdout is not None else subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -160,7 +147,7 @@ class Server:
                     )
                 self._cond.wait(min(remaining, 0.2))
 
-    def started(self, timeout: float = 20) -> "Server":
+    def started(self, timeout: float = 20) -> "ServerProcess":
         event = self.wait_event("server_started", timeout)
         self.port, self.metrics_port = event["port"], event["metrics_port"]
         return self
@@ -187,6 +174,32 @@ class Server:
         self._reader.join(timeout=5)
         self.proc.stderr.close()
         return self.proc.returncode
+
+
+
+class Server(ServerProcess):
+    """The server on loopback ports chosen by the kernel, with this test's
+    environment (no COGNITO_*/AUTHGATE_* leaking in) and an optional config
+    written to `tmp`."""
+
+    def __init__(self, args=(), env=None, config=None, tmp=None, stdout=None):
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("COGNITO_", "AUTHGATE_"))
+        }
+        self.env.update(env or {})
+        argv = [
+            server_binary(),
+            "--listen=127.0.0.1:0",
+            "--metrics_listen=127.0.0.1:0",
+            *args,
+        ]
+        if config is not None:
+            path = pathlib.Path(tmp) / f"authgate-{time.monotonic_ns()}.json"
+            path.write_text(json.dumps(config))
+            argv.append(f"--config={path}")
+        super().__init__(argv, self.env, stdout)
 
 
 def wait_health(stub, pb, want: str, timeout: float = 30, service: str = "") -> None:
