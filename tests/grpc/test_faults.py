@@ -692,11 +692,22 @@ def test_sigterm_under_load_drains_then_sigkill_restart_reaches_serving(
         # inside the server, on workers, when SIGTERM arrives.
         proxy.set_fault("delay", match=JWKS, seconds=1.5)
         seen = proxy.count(JWKS)
+        missed = metric(scrape(srv), "authgate_verified_token_cache_misses_total")
         held = [
             auth.ValidateToken.future(pb.auth.ValidateTokenRequest(token=t), timeout=20)
             for t in fresh
         ]
         wait_until(lambda: proxy.count(JWKS) > seen, 5, "key fetch in flight")
+        # Every held call must be inside the server (each fresh token missed
+        # the cache once) before SIGTERM: gRPC cancels a call it has received
+        # but not yet started when shutdown begins, which is not what this
+        # test measures.
+        wait_until(
+            lambda: metric(scrape(srv), "authgate_verified_token_cache_misses_total")
+            >= missed + len(fresh),
+            5,
+            "held calls received",
+        )
         sent = time.monotonic()
         srv.kill_with(signal.SIGTERM)
         for future in held:
