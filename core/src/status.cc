@@ -47,6 +47,12 @@ constexpr std::array<std::pair<ErrorReason, absl::string_view>, 38> kNames = {{
     {ErrorReason::kOAuthUnauthorizedClient, "oauth_unauthorized_client"},
     {ErrorReason::kOAuthError, "oauth_error"},
     {ErrorReason::kStateMismatch, "state_mismatch"},
+    {ErrorReason::kSessionMissing, "session_missing"},
+    {ErrorReason::kSessionInvalid, "session_invalid"},
+    {ErrorReason::kSessionExpired, "session_expired"},
+    {ErrorReason::kRedirectNotAllowed, "redirect_not_allowed"},
+    {ErrorReason::kSessionStoreUnavailable, "session_store_unavailable"},
+    {ErrorReason::kCrossSiteRequest, "cross_site_request"},
     {ErrorReason::kInternal, "internal"},
 }};
 

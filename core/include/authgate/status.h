@@ -67,6 +67,20 @@ enum class ErrorReason {
   kOAuthError,
   // Local state does not allow the request (e.g. state mismatch on callback).
   kStateMismatch,
+  // The browser face (authgate-server's HTTP endpoints, docs/web.md).
+  // No session cookie, or it names no stored session (kUnauthenticated).
+  kSessionMissing,
+  // A session or sign-in cookie that no configured key opens, or whose
+  // contents are not a session (tampered, truncated, swapped, retired key).
+  kSessionInvalid,
+  // The session ended: past its lifetime, or its refresh was refused.
+  kSessionExpired,
+  // A return URL outside the allowed domains (an open redirect refused).
+  kRedirectNotAllowed,
+  // The session store (Redis) could not be used (kUnavailable).
+  kSessionStoreUnavailable,
+  // A sign-out from another site (kPermissionDenied).
+  kCrossSiteRequest,
   // A bug or broken invariant (kInternal).
   kInternal,
 };
