@@ -9,7 +9,7 @@ namespace authgate {
 namespace {
 
 // Indexed by ErrorReason; the strings are API and never change.
-constexpr std::array<std::pair<ErrorReason, absl::string_view>, 38> kNames = {{
+constexpr std::array<std::pair<ErrorReason, absl::string_view>, 44> kNames = {{
     {ErrorReason::kUnspecified, "unspecified"},
     {ErrorReason::kTokenMalformed, "token_malformed"},
     {ErrorReason::kTokenTooLarge, "token_too_large"},
