@@ -19,6 +19,8 @@ Python API::
     oidc = providers.start_oidc_provider()
     code, state = providers.login(auth_url, oidc, username="alice")
     providers.rotate_keys(oidc); providers.stats(oidc)["jwks"]
+    providers.register_client(oidc, "web", [callback], client_secret="s")
+    providers.revoke_grants(oidc, sub)
     oidc.stop(); moto.stop()
 
 CLI::
@@ -348,6 +350,51 @@ def register_user(provider, username: str) -> str:
     )["sub"]
 
 
+def register_client(
+    provider,
+    client_id: str,
+    redirect_uris: list[str],
+    client_secret: str | None = None,
+    token_endpoint_auth_method: str = "client_secret_basic",
+    post_logout_redirect_uris: list[str] = (),
+    access_token_ttl: int | None = None,
+) -> dict:
+    """Adds (or replaces) an authorization_code + refresh_token client with
+    scopes openid email profile offline_access; its user access tokens live
+    `access_token_ttl` seconds (default 3600)."""
+    body = {
+        "client_id": client_id,
+        "token_endpoint_auth_method": token_endpoint_auth_method,
+        "redirect_uris": list(redirect_uris),
+        "post_logout_redirect_uris": list(post_logout_redirect_uris),
+    }
+    if client_secret is not None:
+        body["client_secret"] = client_secret
+    if access_token_ttl is not None:
+        body["access_token_ttl"] = access_token_ttl
+    request = urllib.request.Request(
+        _admin_base(provider) + "/admin/client",
+        method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def revoke_grants(provider, sub: str, client_id: str | None = None) -> int:
+    """Ends every grant of account `sub` (optionally of one client) at the
+    provider, so its refresh tokens are refused; returns how many."""
+    query = {"sub": sub}
+    if client_id:
+        query["client_id"] = client_id
+    return _admin(
+        _admin_base(provider),
+        "/admin/revoke_grants?" + urllib.parse.urlencode(query),
+        "POST",
+    )["revoked"]
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -362,6 +409,22 @@ def login(
     """Signs `username` in through the provider's login and consent forms over
     plain HTTP (cookie jar, no browser) and returns (code, state) from the
     redirect to the client's redirect_uri."""
+    location = login_redirect(authorization_url, provider, username, password)
+    params = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)
+    if "error" in params:
+        raise RuntimeError(f"authorization failed: {params['error'][0]}")
+    return params["code"][0], params.get("state", [""])[0]
+
+
+def login_redirect(
+    authorization_url: str,
+    provider,
+    username: str = "alice",
+    password: str = "any-password",
+) -> str:
+    """Like login(), but returns the whole URL the provider redirected to (the
+    client's redirect_uri with code, state and iss, or error), so a test can
+    hand it to the client's callback as a browser would."""
     sub = register_user(provider, username)
     query = urllib.parse.parse_qs(urllib.parse.urlparse(authorization_url).query)
     redirect_uri = query["redirect_uri"][0]
@@ -383,10 +446,7 @@ def login(
         if status in (301, 302, 303, 307, 308):
             location = urllib.parse.urljoin(url, headers["Location"])
             if location.startswith(redirect_uri):
-                params = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)
-                if "error" in params:
-                    raise RuntimeError(f"authorization failed: {params['error'][0]}")
-                return params["code"][0], params.get("state", [""])[0]
+                return location
             url, data = location, None
             continue
         if status != 200:

@@ -19,6 +19,16 @@
 //   POST /admin/outage?on=1|0     drop every non-admin connection while on
 //   GET  /faults/{slow,malformed,big,mismatch,status500}/...  misbehaving
 //        discovery / JWKS documents for fault tests
+//   POST /admin/client            JSON {client_id, client_secret,
+//        token_endpoint_auth_method, redirect_uris, post_logout_redirect_uris,
+//        access_token_ttl}: adds or replaces an authorization_code +
+//        refresh_token client (scopes openid email profile offline_access)
+//        whose user access tokens live access_token_ttl seconds
+//   POST /admin/revoke_grants?sub=S[&client_id=C]  ends every grant of the
+//        account (its refresh and access tokens), as an admin revoking a
+//        user's sessions at the provider would
+// Registered clients, grants, sessions, interactions and tokens survive the
+// provider rebuilds that /admin/* do (one memory store for every instance).
 //
 // Usage: node server.js --port 0 [--pool us-east-1_e2ePool]
 // Prints one JSON line {"port":..., "issuer":...} on stdout when listening.
@@ -26,6 +36,8 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 
 import Provider from 'oidc-provider';
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
+import LRU from 'oidc-provider/lib/helpers/lru.js';
 
 const args = process.argv.slice(2);
 function arg(name, fallback) {
@@ -51,6 +63,8 @@ const ROTATING = new Set([CLIENTS.public.id]);
 
 const stats = {
   jwks: 0, discovery: 0, token: 0, userinfo: 0, revocation: 0, authorization: 0,
+  // Token requests with grant_type=refresh_token (any outcome), of `token`.
+  refresh: 0,
 };
 let outage = false;
 
@@ -67,6 +81,14 @@ function subjectFor(username) {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 const usernames = new Map();
+
+// Clients added with POST /admin/client (client_id → metadata) and their
+// user access-token lifetimes in seconds.
+const extraClients = new Map();
+const accessTokenTtls = new Map();
+// Grants seen per account (accountId → {grantId → clientId}), so
+// /admin/revoke_grants can end them.
+const grantsByAccount = new Map();
 
 function configuration() {
   return {
@@ -104,6 +126,7 @@ function configuration() {
         response_types: [],
         redirect_uris: [],
       },
+      ...extraClients.values(),
     ],
     jwks: { keys },
     cookies: { keys: ['authgate-e2e-cookie-key-not-secret'] },
@@ -159,7 +182,7 @@ function configuration() {
       },
     },
     ttl: {
-      AccessToken: 3600,
+      AccessToken: (ctx, token, client) => accessTokenTtls.get(client?.clientId) ?? 3600,
       AuthorizationCode: 300,
       ClientCredentials: 3600,
       IdToken: 3600,
@@ -196,9 +219,15 @@ function configuration() {
   };
 }
 
+// One store for every provider instance: the default adapter gives each
+// instance its own, so a rebuild (/admin/rotate, /admin/client) would forget
+// every session, grant and token.
+const store = new LRU({ maxSize: 100000 });
+const adapter = (model) => new MemoryAdapter(model, store);
+
 let provider;
 function buildProvider(issuer) {
-  const p = new Provider(issuer, configuration());
+  const p = new Provider(issuer, { ...configuration(), adapter });
   p.proxy = false;
   // The dev login form takes the account id (a UUID-like sub registered with
   // POST /admin/user), as Cognito's sub is a UUID and cognito:username the
@@ -209,14 +238,67 @@ function buildProvider(issuer) {
     if (['token', 'userinfo', 'revocation', 'authorization'].includes(route)) {
       stats[route] += 1;
     }
+    if (route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token') {
+      stats.refresh += 1;
+    }
     if (route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token'
         && ctx.body && typeof ctx.body === 'object'
         && !ROTATING.has(ctx.oidc.client?.clientId)) {
       delete ctx.body.refresh_token;
     }
   });
+  p.on('authorization_code.saved', (code) => {
+    if (!code.accountId || !code.grantId) return;
+    const grants = grantsByAccount.get(code.accountId) ?? new Map();
+    grants.set(code.grantId, code.clientId);
+    grantsByAccount.set(code.accountId, grants);
+  });
   return p;
 }
+
+function readJson(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString() || '{}'));
+      } catch (e) {
+        reject(e);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+const CLIENT_FIELDS = new Set(['client_id', 'client_secret', 'token_endpoint_auth_method',
+  'redirect_uris', 'post_logout_redirect_uris', 'access_token_ttl']);
+
+function clientMetadata(body) {
+  const unknown = Object.keys(body).filter((k) => !CLIENT_FIELDS.has(k));
+  if (unknown.length) throw new Error(`unknown fields: ${unknown.join(', ')}`);
+  if (typeof body.client_id !== 'string' || !body.client_id) throw new Error('client_id required');
+  const method = body.token_endpoint_auth_method ?? 'client_secret_basic';
+  const metadata = {
+    client_id: body.client_id,
+    token_endpoint_auth_method: method,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    scope: 'openid email profile offline_access',
+    redirect_uris: body.redirect_uris ?? [],
+    post_logout_redirect_uris: body.post_logout_redirect_uris ?? [],
+  };
+  if (method === 'none') {
+    metadata.application_type = 'native';
+  } else {
+    if (typeof body.client_secret !== 'string' || !body.client_secret) {
+      throw new Error('client_secret required unless token_endpoint_auth_method is none');
+    }
+    metadata.client_secret = body.client_secret;
+  }
+  return metadata;
+}
+
 
 const DISCOVERY = '/.well-known/openid-configuration';
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
@@ -288,6 +370,51 @@ async function admin(req, res, url, issuer) {
   if (path === '/admin/outage' && req.method === 'POST') {
     outage = url.searchParams.get('on') === '1';
     return json(res, 200, { outage });
+  }
+  if (path === '/admin/client' && req.method === 'POST') {
+    let metadata;
+    let body;
+    try {
+      body = await readJson(req);
+      metadata = clientMetadata(body);
+    } catch (e) {
+      return json(res, 400, { error: String(e.message ?? e) });
+    }
+    const previous = extraClients.get(metadata.client_id);
+    const previousTtl = accessTokenTtls.get(metadata.client_id);
+    extraClients.set(metadata.client_id, metadata);
+    if (body.access_token_ttl) accessTokenTtls.set(metadata.client_id, Number(body.access_token_ttl));
+    else accessTokenTtls.delete(metadata.client_id);
+    try {
+      const next = buildProvider(issuer);
+      // oidc-provider checks static client metadata on first use: check now.
+      if (!await next.Client.find(metadata.client_id)) throw new Error('client not accepted');
+      provider = next;
+    } catch (e) {
+      // Invalid metadata: keep the provider as it was.
+      if (previous) extraClients.set(metadata.client_id, previous);
+      else extraClients.delete(metadata.client_id);
+      if (previousTtl) accessTokenTtls.set(metadata.client_id, previousTtl);
+      else accessTokenTtls.delete(metadata.client_id);
+      provider = buildProvider(issuer);
+      return json(res, 400, { error: String(e.message ?? e) });
+    }
+    return json(res, 200, { client_id: metadata.client_id });
+  }
+  if (path === '/admin/revoke_grants' && req.method === 'POST') {
+    const sub = url.searchParams.get('sub');
+    const clientId = url.searchParams.get('client_id');
+    const grants = grantsByAccount.get(sub) ?? new Map();
+    let revoked = 0;
+    for (const [grantId, grantClient] of grants) {
+      if (clientId && grantClient !== clientId) continue;
+      await provider.RefreshToken.revokeByGrantId(grantId);
+      await provider.AccessToken.revokeByGrantId(grantId);
+      await provider.Grant.adapter.destroy(grantId);
+      grants.delete(grantId);
+      revoked += 1;
+    }
+    return json(res, 200, { revoked });
   }
   if (path === '/admin/user' && req.method === 'POST') {
     // Registers a username → sub mapping (the login form takes the sub).
