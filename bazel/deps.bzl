@@ -47,6 +47,8 @@ def authgate_dependencies():
             "gmock": ["gmock"],
             "gtest_main": ["gtest_main", "gmock"],
             "benchmark": ["benchmark"],
+            # The browser face's Redis session store (Debian: libhiredis-dev).
+            "hiredis": ["hiredis"],
             "grpcpp": ["grpc++", "protobuf"],
             "protobuf": ["protobuf"],
             "grpcpp_reflection": ["grpc++", "protobuf"],

@@ -56,6 +56,11 @@ absl::StatusOr<FlowState> OpenFlowState(const SessionKeys& keys,
                                         absl::string_view sealed,
                                         absl::Time now);
 
+// Whether the callback's `state` is the flow's, compared in constant time
+// (RFC 6749 10.12: the state binds the callback to this browser's sign-in).
+// An empty state never matches.
+bool FlowStateMatches(const FlowState& flow, absl::string_view state);
+
 }  // namespace authgate::service
 
 #endif  // AUTHGATE_GRPC_SERVICE_SESSION_FLOW_STATE_H_

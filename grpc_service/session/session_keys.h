@@ -19,7 +19,9 @@
 #ifndef AUTHGATE_GRPC_SERVICE_SESSION_SESSION_KEYS_H_
 #define AUTHGATE_GRPC_SERVICE_SESSION_SESSION_KEYS_H_
 
+#include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"

@@ -22,6 +22,8 @@
 #include "grpc_service/session/session.h"
 #include "grpc_service/session/session_keys.h"
 
+#include "authgate/clock.h"
+
 namespace authgate::service {
 
 class SessionStore {
@@ -62,9 +64,13 @@ class SessionStore {
 };
 
 // The default store: the session sealed with `keys` (purpose
-// "session:" + cookie_name) is the cookie value.
+// "session:" + cookie_name) is the cookie value. Load refuses a session
+// past its expires_at by `clock` (session_expired); Delete is a no-op;
+// DeleteAllFor is kFailedPrecondition config_invalid (a cookie cannot be
+// revoked from the server: that needs the Redis store); Ping is OK.
 std::unique_ptr<SessionStore> MakeCookieSessionStore(
-    std::shared_ptr<const SessionKeys> keys, std::string cookie_name);
+    std::shared_ptr<const SessionKeys> keys, std::string cookie_name,
+    std::shared_ptr<const Clock> clock = SystemClock());
 
 }  // namespace authgate::service
 

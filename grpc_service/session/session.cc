@@ -1,0 +1,162 @@
+#include "grpc_service/session/session.h"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+
+#include "authgate/status.h"
+
+namespace authgate::service {
+namespace {
+
+using nlohmann::json;
+
+// The JSON members of a session (docs in session.h). Short, because the
+// cookie store carries them in every request, but still readable in a
+// decrypted dump. "v" versions the layout: a session of another version is
+// session_invalid (the user signs in again) rather than misread.
+constexpr int kVersion = 1;
+constexpr char kV[] = "v";
+constexpr char kProvider[] = "prov";
+constexpr char kClientId[] = "cid";
+constexpr char kSubject[] = "sub";
+constexpr char kUsername[] = "user";
+constexpr char kEmail[] = "email";
+constexpr char kEmailVerified[] = "email_v";
+constexpr char kName[] = "name";
+constexpr char kGroups[] = "groups";
+constexpr char kAccessToken[] = "at";
+constexpr char kIdToken[] = "idt";
+constexpr char kRefreshToken[] = "rt";
+constexpr char kAccessExpiresAt[] = "at_exp";
+constexpr char kCreatedAt[] = "iat";
+constexpr char kExpiresAt[] = "exp";
+constexpr int kMemberCount = 15;
+
+// Unix seconds; the infinite times (a default Session) map to the int64
+// extremes and back, so every Session round-trips.
+int64_t ToSeconds(absl::Time t) {
+  if (t == absl::InfinitePast()) return std::numeric_limits<int64_t>::min();
+  if (t == absl::InfiniteFuture()) return std::numeric_limits<int64_t>::max();
+  return absl::ToUnixSeconds(t);
+}
+
+absl::Time FromSeconds(int64_t s) {
+  if (s == std::numeric_limits<int64_t>::min()) return absl::InfinitePast();
+  if (s == std::numeric_limits<int64_t>::max()) return absl::InfiniteFuture();
+  return absl::FromUnixSeconds(s);
+}
+
+absl::Status Invalid(absl::string_view what) {
+  return MakeError(absl::StatusCode::kUnauthenticated,
+                   ErrorReason::kSessionInvalid,
+                   absl::StrCat("session is not valid: ", what));
+}
+
+bool TakeString(json& value, std::string& out) {
+  if (!value.is_string()) return false;
+  out = std::move(value.get_ref<std::string&>());
+  return true;
+}
+
+bool TakeTime(const json& value, absl::Time& out) {
+  if (!value.is_number_integer()) return false;
+  out = FromSeconds(value.get<int64_t>());
+  return true;
+}
+
+bool TakeGroups(json& value, std::vector<std::string>& out) {
+  if (!value.is_array()) return false;
+  out.clear();
+  out.reserve(value.size());
+  for (json& group : value) {
+    if (!group.is_string()) return false;
+    out.push_back(std::move(group.get_ref<std::string&>()));
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string SerializeSession(const Session& session) {
+  const SessionUser& user = session.user;
+  json out = {
+      {kV, kVersion},
+      {kProvider, session.provider},
+      {kClientId, session.client_id},
+      {kSubject, user.subject},
+      {kUsername, user.username},
+      {kEmail, user.email},
+      {kEmailVerified, user.email_verified},
+      {kName, user.name},
+      {kGroups, user.groups},
+      {kAccessToken, session.access_token},
+      {kIdToken, session.id_token},
+      {kRefreshToken, session.refresh_token},
+      {kAccessExpiresAt, ToSeconds(session.access_expires_at)},
+      {kCreatedAt, ToSeconds(session.created_at)},
+      {kExpiresAt, ToSeconds(session.expires_at)},
+  };
+  // replace: a session is built from provider text (names, emails) that is
+  // not guaranteed UTF-8; dump() must not throw on it.
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+absl::StatusOr<Session> ParseSession(absl::string_view text) {
+  json doc = json::parse(text.begin(), text.end(), nullptr,
+                         /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) return Invalid("not an object");
+  // A session is ours: every member present with its type, nothing else.
+  if (doc.size() != kMemberCount) return Invalid("unexpected members");
+  Session s;
+  SessionUser& u = s.user;
+  int seen = 0;
+  for (auto& [key, value] : doc.items()) {
+    bool ok = false;
+    if (key == kV) {
+      ok = value.is_number_integer() && value.get<int64_t>() == kVersion;
+    } else if (key == kProvider) {
+      ok = TakeString(value, s.provider);
+    } else if (key == kClientId) {
+      ok = TakeString(value, s.client_id);
+    } else if (key == kSubject) {
+      ok = TakeString(value, u.subject);
+    } else if (key == kUsername) {
+      ok = TakeString(value, u.username);
+    } else if (key == kEmail) {
+      ok = TakeString(value, u.email);
+    } else if (key == kEmailVerified) {
+      ok = value.is_boolean();
+      if (ok) u.email_verified = value.get<bool>();
+    } else if (key == kName) {
+      ok = TakeString(value, u.name);
+    } else if (key == kGroups) {
+      ok = TakeGroups(value, u.groups);
+    } else if (key == kAccessToken) {
+      ok = TakeString(value, s.access_token);
+    } else if (key == kIdToken) {
+      ok = TakeString(value, s.id_token);
+    } else if (key == kRefreshToken) {
+      ok = TakeString(value, s.refresh_token);
+    } else if (key == kAccessExpiresAt) {
+      ok = TakeTime(value, s.access_expires_at);
+    } else if (key == kCreatedAt) {
+      ok = TakeTime(value, s.created_at);
+    } else if (key == kExpiresAt) {
+      ok = TakeTime(value, s.expires_at);
+    }
+    if (!ok) return Invalid("unexpected member or type");
+    ++seen;
+  }
+  // nlohmann objects have unique keys, so kMemberCount known keys each
+  // accepted once means every member was present.
+  if (seen != kMemberCount) return Invalid("missing members");
+  return s;
+}
+
+}  // namespace authgate::service
