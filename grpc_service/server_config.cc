@@ -77,6 +77,8 @@ constexpr ValueFlag kValueFlags[] = {
     {"worker_threads", "N", "pool for provider calls (default 4)"},
     {"max_queued_calls", "N", "queue bound of that pool (default 1024)"},
     {"log_level", "LEVEL", "debug, info, warn, error (default info)"},
+    {"web_listen", "HOST:PORT",
+     "browser face HTTP address (docs/web.md; default off)"},
 };
 
 std::string Spellings(absl::string_view name) {
@@ -109,8 +111,8 @@ void DefineFlags(CLI::App& app, FlagValues& flags) {
       "AUTH_COGNITO_ID), COGNITO_CLIENT_SECRET (or AUTH_COGNITO_SECRET),\n"
       "COGNITO_DOMAIN, COGNITO_REDIRECT_URI, AUTHGATE_JWKS_URI,\n"
       "AUTHGATE_PROVIDER_NAME, AUTHGATE_CONFIG, AUTHGATE_LISTEN,\n"
-      "AUTHGATE_UNIX_SOCKET, AUTHGATE_METRICS_LISTEN, AUTHGATE_LOG_LEVEL; "
-      "each\n"
+      "AUTHGATE_UNIX_SOCKET, AUTHGATE_METRICS_LISTEN, AUTHGATE_LOG_LEVEL,\n"
+      "AUTHGATE_WEB_LISTEN; each\n"
       "(but AUTHGATE_CONFIG) also as NAME_FILE (value read from that file).");
 }
 
@@ -270,6 +272,74 @@ absl::Status ReadExtAuthzSection(const ConfigObject& obj,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ParseSameSite(absl::string_view field,
+                                          absl::string_view text) {
+  for (const char* known : {"lax", "strict", "none"}) {
+    if (absl::EqualsIgnoreCase(text, known)) return std::string(known);
+  }
+  return ConfigFieldError(field, "must be lax, strict or none");
+}
+
+// The "web" section (docs/web.md). Bounds are checked in ValidateWeb, so a
+// flag and a file key meet the same ones.
+absl::Status ReadWebSection(const ConfigObject& obj, WebSettings& web) {
+  AUTHGATE_RETURN_IF_ERROR(obj.CheckIsObject());
+  AUTHGATE_RETURN_IF_ERROR(obj.CheckKeys(
+      {"listen", "prefix", "provider", "client_id", "redirect_url",
+       "sign_out_url", "default_return_url", "allowed_redirect_domains",
+       "cookie", "session_lifetime", "refresh_margin", "session_store",
+       "userinfo", "pass_access_token", "threads"}));
+  AUTHGATE_CONFIG_SET(web.listen, obj.String("listen"));
+  AUTHGATE_CONFIG_SET(web.prefix, obj.String("prefix"));
+  AUTHGATE_CONFIG_SET(web.provider, obj.String("provider"));
+  AUTHGATE_CONFIG_SET(web.client_id, obj.String("client_id"));
+  AUTHGATE_CONFIG_SET(web.redirect_url, obj.String("redirect_url"));
+  AUTHGATE_CONFIG_SET(web.sign_out_url, obj.String("sign_out_url"));
+  AUTHGATE_CONFIG_SET(web.default_return_url, obj.String("default_return_url"));
+  AUTHGATE_CONFIG_SET(web.allowed_redirect_domains,
+                      obj.StringList("allowed_redirect_domains"));
+  AUTHGATE_CONFIG_SET(web.session_lifetime, obj.Duration("session_lifetime"));
+  AUTHGATE_CONFIG_SET(web.refresh_margin, obj.Duration("refresh_margin"));
+  AUTHGATE_CONFIG_SET(web.userinfo, obj.Bool("userinfo"));
+  AUTHGATE_CONFIG_SET(web.pass_access_token, obj.Bool("pass_access_token"));
+  AUTHGATE_CONFIG_SET(web.threads, obj.Count("threads"));
+  if (obj.Has("cookie")) {
+    ConfigObject cookie = obj.Child("cookie");
+    AUTHGATE_RETURN_IF_ERROR(cookie.CheckIsObject());
+    AUTHGATE_RETURN_IF_ERROR(cookie.CheckKeys(
+        {"name", "domain", "path", "secure", "same_site", "secret_file"}));
+    AUTHGATE_CONFIG_SET(web.cookie.name, cookie.String("name"));
+    AUTHGATE_CONFIG_SET(web.cookie.domain, cookie.String("domain"));
+    AUTHGATE_CONFIG_SET(web.cookie.path, cookie.String("path"));
+    AUTHGATE_CONFIG_SET(web.cookie.secure, cookie.Bool("secure"));
+    AUTHGATE_CONFIG_SET(web.cookie.secret_file, cookie.String("secret_file"));
+    std::optional<std::string> same_site;
+    AUTHGATE_CONFIG_SET(same_site, cookie.String("same_site"));
+    if (same_site.has_value()) {
+      AUTHGATE_ASSIGN_OR_RETURN(
+          web.cookie.same_site,
+          ParseSameSite(cookie.Field("same_site"), *same_site));
+    }
+  }
+  if (obj.Has("session_store")) {
+    ConfigObject store = obj.Child("session_store");
+    AUTHGATE_RETURN_IF_ERROR(store.CheckIsObject());
+    AUTHGATE_RETURN_IF_ERROR(
+        store.CheckKeys({"type", "url", "password_file", "timeout"}));
+    AUTHGATE_CONFIG_SET(web.session_store.type, store.String("type"));
+    AUTHGATE_CONFIG_SET(web.session_store.url, store.String("url"));
+    AUTHGATE_CONFIG_SET(web.session_store.password_file,
+                        store.String("password_file"));
+    AUTHGATE_CONFIG_SET(web.session_store.timeout, store.Duration("timeout"));
+    if (web.session_store.type != "cookie" &&
+        web.session_store.type != "redis") {
+      return ConfigFieldError(store.Field("type"),
+                              "must be \"cookie\" or \"redis\"");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // "config file PATH: " in front of a message about the file.
 absl::Status InFile(const std::string& path, const absl::Status& status) {
   return MakeError(status.code(), GetErrorReason(status),
@@ -290,7 +360,7 @@ absl::StatusOr<std::vector<nlohmann::json>> ReadConfigFile(
     ConfigObject obj(root, std::string());
     AUTHGATE_RETURN_IF_ERROR(obj.CheckIsObject());
     AUTHGATE_RETURN_IF_ERROR(
-        obj.CheckKeys({"server", "verifier", "providers", "ext_authz"}));
+        obj.CheckKeys({"server", "verifier", "providers", "ext_authz", "web"}));
     if (obj.Has("server")) {
       AUTHGATE_RETURN_IF_ERROR(ReadServerSection(obj.Child("server"), config));
     }
@@ -301,6 +371,9 @@ absl::StatusOr<std::vector<nlohmann::json>> ReadConfigFile(
     if (obj.Has("ext_authz")) {
       AUTHGATE_RETURN_IF_ERROR(
           ReadExtAuthzSection(obj.Child("ext_authz"), config.ext_authz));
+    }
+    if (obj.Has("web")) {
+      AUTHGATE_RETURN_IF_ERROR(ReadWebSection(obj.Child("web"), config.web));
     }
     if (obj.Has("providers")) {
       const nlohmann::json& list = obj.at("providers");
@@ -459,6 +532,130 @@ absl::Status CheckReadable(absl::string_view field, const std::string& path) {
   return authgate::ReadConfigFile(field, path).status();
 }
 
+// The browser face's settings, when it is on (docs/web.md).
+absl::Status ValidateWeb(const ServerConfig& config) {
+  const WebSettings& web = config.web;
+  if (!web.enabled()) return absl::OkStatus();
+  AUTHGATE_RETURN_IF_ERROR(CheckListenAddress("web.listen", web.listen));
+  if (web.listen == config.metrics_listen &&
+      !absl::EndsWith(web.listen, ":0")) {
+    return ConfigFieldError("web.listen", "is also metrics_listen");
+  }
+  if (web.prefix.size() < 2 || web.prefix[0] != '/' ||
+      web.prefix.back() == '/' ||
+      web.prefix.find_first_of("?#% \t\r\n") != std::string::npos ||
+      absl::StartsWith(web.prefix, "/v1/") || web.prefix == "/v1") {
+    return ConfigFieldError(
+        "web.prefix",
+        "must start with '/', not end with '/', and not be /v1 (e.g. "
+        "\"/oauth2\")");
+  }
+  const WebCookieSettings& cookie = web.cookie;
+  if (cookie.secret_file.empty()) {
+    return ConfigFieldError("web.cookie.secret_file",
+                            "required with web.listen (a key ring: one "
+                            "base64 32-byte key per line, openssl rand "
+                            "-base64 32)");
+  }
+  AUTHGATE_RETURN_IF_ERROR(
+      CheckReadable("web.cookie.secret_file", cookie.secret_file));
+  // RFC 6265 cookie-name is an HTTP token.
+  if (cookie.name.empty() || cookie.name.size() > 64 ||
+      cookie.name.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+          "!#$&'*+-.^_`|~") != std::string::npos) {
+    return ConfigFieldError("web.cookie.name",
+                            "must be 1 to 64 letters, digits or -._");
+  }
+  for (const auto& [field, value] : {std::pair<const char*, const std::string*>{
+                                         "web.cookie.domain", &cookie.domain},
+                                     {"web.cookie.path", &cookie.path}}) {
+    if (value->find_first_of(";, \t\r\n\"") != std::string::npos) {
+      return ConfigFieldError(field,
+                              "must not contain ';', ',', quotes or "
+                              "whitespace");
+    }
+  }
+  if (cookie.path.empty() || cookie.path[0] != '/') {
+    return ConfigFieldError("web.cookie.path", "must start with '/'");
+  }
+  if (cookie.same_site == "none" && !cookie.secure) {
+    return ConfigFieldError("web.cookie.same_site",
+                            "none requires web.cookie.secure (browsers drop "
+                            "SameSite=None cookies without Secure)");
+  }
+  const std::pair<const char*, DurationRange> durations[] = {
+      {"web.session_lifetime", {absl::Minutes(1), absl::Hours(90 * 24)}},
+      {"web.refresh_margin", {absl::ZeroDuration(), absl::Hours(1)}},
+      {"web.session_store.timeout", {absl::Milliseconds(1), absl::Seconds(60)}},
+  };
+  const absl::Duration values[] = {web.session_lifetime, web.refresh_margin,
+                                   web.session_store.timeout};
+  for (size_t i = 0; i < std::size(durations); ++i) {
+    AUTHGATE_RETURN_IF_ERROR(
+        CheckDurationRange(durations[i].first, values[i], durations[i].second));
+  }
+  AUTHGATE_RETURN_IF_ERROR(
+      CheckCountRange("web.threads", web.threads, {1, 256}));
+  if (web.session_store.type == "redis") {
+    if (web.session_store.url.empty()) {
+      return ConfigFieldError("web.session_store.url",
+                              "required with type \"redis\"");
+    }
+    if (!web.session_store.password_file.empty()) {
+      AUTHGATE_RETURN_IF_ERROR(CheckReadable("web.session_store.password_file",
+                                             web.session_store.password_file));
+    }
+  }
+  // The provider and client that sign browsers in.
+  const ProviderSettings* provider = nullptr;
+  if (web.provider.empty()) {
+    if (config.providers.size() != 1) {
+      return ConfigFieldError(
+          "web.provider",
+          "required when several providers are configured (name one)");
+    }
+    provider = &config.providers.front();
+  } else {
+    for (const ProviderSettings& candidate : config.providers) {
+      if (candidate.spec.name == web.provider) provider = &candidate;
+    }
+    if (provider == nullptr) {
+      return ConfigFieldError(
+          "web.provider",
+          absl::StrCat("no provider named ", QuoteConfigText(web.provider)));
+    }
+  }
+  std::string named = QuoteConfigText(provider->spec.name);
+  if (provider->spec.keys.is_static()) {
+    return ConfigFieldError(
+        "web.provider",
+        absl::StrCat("provider ", named,
+                     " has static keys (jwks_file / jwks_inline): it has no "
+                     "OAuth endpoints to sign browsers in with"));
+  }
+  if (provider->spec.clients.empty()) {
+    return ConfigFieldError(
+        "web.provider",
+        absl::StrCat("provider ", named, " has no OAuth client (client_id)"));
+  }
+  const OAuthClientSpec* client = provider->spec.FindClient(web.client_id);
+  if (client == nullptr) {
+    return ConfigFieldError("web.client_id",
+                            absl::StrCat("provider ", named, " has no client ",
+                                         QuoteConfigText(web.client_id)));
+  }
+  if (web.redirect_url.empty() && client->redirect_uri.empty()) {
+    return ConfigFieldError(
+        "web.redirect_url",
+        absl::StrCat("required: client ", QuoteConfigText(client->client_id),
+                     " of provider ", named,
+                     " has no redirect_uri (the callback URL, e.g. "
+                     "https://app.example.com/oauth2/callback)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateServer(const ServerConfig& config) {
   if (config.listen.empty() && config.unix_socket.empty()) {
     return ConfigFieldError("listen",
@@ -548,7 +745,7 @@ absl::Status ValidateServer(const ServerConfig& config) {
         absl::StrCat("no provider named ",
                      QuoteConfigText(config.ext_authz.provider)));
   }
-  return absl::OkStatus();
+  return ValidateWeb(config);
 }
 
 }  // namespace
@@ -585,6 +782,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(
       {"AUTHGATE_LISTEN", &config.listen},
       {"AUTHGATE_UNIX_SOCKET", &config.unix_socket},
       {"AUTHGATE_METRICS_LISTEN", &config.metrics_listen},
+      {"AUTHGATE_WEB_LISTEN", &config.web.listen},
   };
   for (const auto& [name, target] : server_vars) {
     AUTHGATE_ASSIGN_OR_RETURN(std::optional<std::string> value,
@@ -607,6 +805,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(
       {"tls_cert", &config.tls.cert_file},
       {"tls_key", &config.tls.key_file},
       {"tls_client_ca", &config.tls.client_ca_file},
+      {"web_listen", &config.web.listen},
   };
   for (const auto& [name, target] : string_flags) {
     if (const std::string* value = flag(name)) *target = *value;

@@ -21,7 +21,8 @@
 //                                   lists them); it overrides the file's
 //                                   provider of the same name key by key
 //   AUTHGATE_LISTEN, AUTHGATE_UNIX_SOCKET, AUTHGATE_METRICS_LISTEN,
-//   AUTHGATE_LOG_LEVEL              server settings
+//   AUTHGATE_LOG_LEVEL, AUTHGATE_WEB_LISTEN
+//                                   server settings
 // Every variable above except AUTHGATE_CONFIG also has a NAME_FILE form that
 // reads the value from a file (trailing newline dropped), for secrets mounted
 // as files; setting both forms is an error.
@@ -44,6 +45,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpc_service/logger.h"
+#include "grpc_service/web/web_settings.h"
 
 #include "authgate/provider_spec.h"
 #include "authgate/token_verifier.h"
@@ -143,6 +145,8 @@ struct ServerConfig {
   std::string provider_ca_file;
   std::vector<ProviderSettings> providers;
   ExtAuthzSettings ext_authz;
+  // The browser face (docs/web.md); off unless web.listen is set.
+  WebSettings web;
 
   // Set by --check_config: validate, print a summary and exit 0.
   bool check_only = false;

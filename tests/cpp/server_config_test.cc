@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpc_service/logger.h"
@@ -483,6 +484,149 @@ TEST(ServerConfigRegistryTest, ChoosesOAuthClientById) {
   EXPECT_THAT((*registry)->Client("pool", "nope"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        ErrorReason::kInvalidArgument));
+}
+
+// --- the browser face's "web" section -------------------------------------
+
+std::string WebConfig(const std::string& web) {
+  return WriteFile("web.json", absl::StrCat(R"({"web": )", web, "}"));
+}
+
+FakeEnvironment WebCognito() {
+  FakeEnvironment env = MinimalCognito();
+  env.Set("COGNITO_REDIRECT_URI", "https://app.example.com/oauth2/callback");
+  return env;
+}
+
+TEST(ServerConfigWebTest, OffByDefaultAndReadWhenSet) {
+  absl::StatusOr<ServerConfig> off = LoadServerConfig({}, WebCognito().get());
+  ASSERT_THAT(off, IsOk());
+  EXPECT_FALSE(off->web.enabled());
+  std::string secret = WriteFile("cookie_secret", "a2V5\n");
+  std::string path = WebConfig(absl::StrCat(
+      R"({"listen": "127.0.0.1:0", "prefix": "/auth2",
+          "allowed_redirect_domains": [".example.com"],
+          "cookie": {"name": "_sess", "same_site": "Strict",
+                     "secret_file": ")",
+      secret, R"("}, "session_lifetime": "12h", "refresh_margin": "2m",
+          "session_store": {"type": "redis", "url": "redis://r:6379/1",
+                            "timeout": "250ms"},
+          "userinfo": true, "pass_access_token": true, "threads": 4})"));
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({"--config=" + path}, WebCognito().get());
+  ASSERT_THAT(config, IsOk()) << config.status();
+  const WebSettings& web = config->web;
+  EXPECT_TRUE(web.enabled());
+  EXPECT_EQ(web.prefix, "/auth2");
+  EXPECT_THAT(web.allowed_redirect_domains, ElementsAre(".example.com"));
+  EXPECT_EQ(web.cookie.name, "_sess");
+  EXPECT_EQ(web.cookie.same_site, "strict");
+  EXPECT_EQ(web.session_lifetime, absl::Hours(12));
+  EXPECT_EQ(web.refresh_margin, absl::Minutes(2));
+  EXPECT_EQ(web.session_store.type, "redis");
+  EXPECT_EQ(web.session_store.url, "redis://r:6379/1");
+  EXPECT_EQ(web.session_store.timeout, absl::Milliseconds(250));
+  EXPECT_TRUE(web.userinfo);
+  EXPECT_TRUE(web.pass_access_token);
+  EXPECT_EQ(web.threads, 4u);
+}
+
+TEST(ServerConfigWebTest, ListenFromFlagAndEnvironment) {
+  std::string secret = WriteFile("cookie_secret2", "a2V5\n");
+  std::string path = WebConfig(
+      absl::StrCat(R"({"cookie": {"secret_file": ")", secret, R"("}})"));
+  FakeEnvironment env = WebCognito();
+  env.Set("AUTHGATE_WEB_LISTEN", "127.0.0.1:4180");
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({"--config=" + path}, env.get());
+  ASSERT_THAT(config, IsOk()) << config.status();
+  EXPECT_EQ(config->web.listen, "127.0.0.1:4180");
+  config = LoadServerConfig({"--config=" + path, "--web-listen=127.0.0.1:0"},
+                            env.get());
+  ASSERT_THAT(config, IsOk()) << config.status();
+  EXPECT_EQ(config->web.listen, "127.0.0.1:0");
+  config = LoadServerConfig({"--config=" + path, "--web_listen="}, env.get());
+  ASSERT_THAT(config, IsOk()) << config.status();
+  EXPECT_FALSE(config->web.enabled());
+}
+
+TEST(ServerConfigWebTest, NamesEveryWebError) {
+  std::string secret = WriteFile("cookie_secret3", "a2V5\n");
+  auto with_secret = [&secret](const std::string& more) {
+    return absl::StrCat(
+        R"({"listen": "127.0.0.1:0", "cookie": {"secret_file": ")", secret,
+        R"("})", more, "}");
+  };
+  auto error = [](const std::string& web, FakeEnvironment env = WebCognito()) {
+    std::string path = WebConfig(web);
+    absl::StatusOr<ServerConfig> config =
+        LoadServerConfig({"--config=" + path}, env.get());
+    EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 ErrorReason::kConfigInvalid))
+        << web;
+    std::string message = Message(config);
+    // File-level messages are prefixed with the file.
+    std::string prefix = absl::StrCat("config file ", path, ": ");
+    if (absl::StartsWith(message, prefix))
+      message = message.substr(prefix.size());
+    return message;
+  };
+  EXPECT_EQ(error(R"({"listen": "127.0.0.1:0", "lisen": "x"})"),
+            "web.lisen: unknown field");
+  EXPECT_EQ(error(R"({"cookie": {"nmae": "x"}})"),
+            "web.cookie.nmae: unknown field");
+  EXPECT_EQ(error(R"({"session_store": {"type": "memcached"}})"),
+            "web.session_store.type: must be \"cookie\" or \"redis\"");
+  EXPECT_EQ(error(R"({"cookie": {"same_site": "sometimes"}})"),
+            "web.cookie.same_site: must be lax, strict or none");
+  EXPECT_THAT(error(R"({"listen": "127.0.0.1:0"})"),
+              StartsWith("web.cookie.secret_file: required with web.listen"));
+  EXPECT_THAT(error(R"({"listen": "nowhere"})"),
+              StartsWith("web.listen: \"nowhere\" is not host:port"));
+  EXPECT_THAT(
+      error(with_secret(R"(, "cookie": {"secret_file": "/nonexistent/k"})")),
+      StartsWith("web.cookie.secret_file: cannot read"));
+  EXPECT_THAT(error(absl::StrCat(
+                  R"({"listen": "127.0.0.1:0", "cookie": {"same_site": "none",
+                      "secure": false, "secret_file": ")",
+                  secret, R"("}})")),
+              StartsWith("web.cookie.same_site: none requires "
+                         "web.cookie.secure"));
+  EXPECT_EQ(error(with_secret(R"(, "session_lifetime": "30s")")),
+            "web.session_lifetime: must be between 1m and 2160h, got 30s");
+  EXPECT_EQ(error(with_secret(R"(, "session_lifetime": "91d")")).substr(0, 22),
+            "web.session_lifetime: ");
+  EXPECT_EQ(error(with_secret(R"(, "refresh_margin": "2h")")),
+            "web.refresh_margin: must be between 0s and 1h, got 2h");
+  EXPECT_EQ(error(with_secret(R"(, "threads": 0)")),
+            "web.threads: must be between 1 and 256, got 0");
+  EXPECT_THAT(error(with_secret(R"(, "prefix": "oauth2/")")),
+              StartsWith("web.prefix: must start with '/'"));
+  EXPECT_EQ(error(with_secret(R"(, "provider": "other")")),
+            "web.provider: no provider named \"other\"");
+  EXPECT_EQ(error(with_secret(R"(, "client_id": "nobody")")),
+            "web.client_id: provider \"cognito\" has no client \"nobody\"");
+  EXPECT_THAT(error(with_secret(""), MinimalCognito()),
+              StartsWith("web.redirect_url: required"));
+}
+
+TEST(ServerConfigWebTest, ProviderMustHaveLiveKeysAndAClient) {
+  std::string secret = WriteFile("cookie_secret4", "a2V5\n");
+  std::string jwks = WriteFile("web_static_jwks.json", R"({"keys": []})");
+  std::string path = WriteFile(
+      "web_static.json",
+      absl::StrCat(R"({"providers": [{"name": "static", "issuer": ")", kIssuer,
+                   R"(", "jwks_file": ")", jwks,
+                   R"(", "client_id": "c", "redirect_uri": "https://a/cb"}],
+          "web": {"listen": "127.0.0.1:0",
+                  "cookie": {"secret_file": ")",
+                   secret, R"("}}})"));
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({"--config=" + path}, FakeEnvironment().get());
+  EXPECT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument,
+                               ErrorReason::kConfigInvalid));
+  EXPECT_THAT(Message(config),
+              StartsWith("web.provider: provider \"static\" has static keys"));
 }
 
 }  // namespace

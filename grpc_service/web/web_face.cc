@@ -1,0 +1,246 @@
+#include "grpc_service/web/web_face.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "grpc_service/proto_conversion.h"
+#include "grpc_service/session/redis_session_store.h"
+#include "grpc_service/web/identity_headers.h"
+#include "nlohmann/json.hpp"
+
+#include "authgate/status.h"
+#include "authgate/v1/auth_service.pb.h"
+
+namespace authgate::service {
+namespace {
+
+// The JSON API's deadline per call (the HTTP request timeout bounds it too).
+constexpr absl::Duration kJsonApiTimeout = absl::Seconds(10);
+
+std::string ReasonName(const absl::Status& status) {
+  return std::string(ErrorReasonName(GetErrorReason(status)));
+}
+
+WebResponse JsonError(const absl::Status& status) {
+  WebResponse response = JsonResponse(
+      HttpStatusOf(status),
+      {{"error", ReasonName(status)}, {"message", status.message()}});
+  AddReasonHeader(status, response);
+  return response;
+}
+
+absl::Status NotFound() {
+  return MakeError(absl::StatusCode::kNotFound, ErrorReason::kInvalidArgument,
+                   "no such endpoint");
+}
+
+absl::Status MethodNotAllowed() {
+  return MakeError(absl::StatusCode::kInvalidArgument,
+                   ErrorReason::kInvalidArgument, "method not allowed");
+}
+
+}  // namespace
+
+CookieSettings ToCookieSettings(const WebCookieSettings& settings) {
+  CookieSettings cookie;
+  cookie.name = settings.name;
+  cookie.domain = settings.domain;
+  cookie.path = settings.path;
+  cookie.secure = settings.secure;
+  cookie.http_only = true;
+  if (settings.same_site == "strict") {
+    cookie.same_site = "Strict";
+  } else if (settings.same_site == "none") {
+    cookie.same_site = "None";
+  } else {
+    cookie.same_site = "Lax";
+  }
+  return cookie;
+}
+
+absl::StatusOr<std::shared_ptr<SessionStore>> MakeSessionStore(
+    const WebSettings& settings, std::shared_ptr<const SessionKeys> keys) {
+  if (settings.session_store.type == "redis") {
+    RedisSettings redis;
+    redis.url = settings.session_store.url;
+    redis.password_file = settings.session_store.password_file;
+    redis.timeout = settings.session_store.timeout;
+    absl::StatusOr<std::unique_ptr<SessionStore>> store =
+        MakeRedisSessionStore("web.session_store.url", redis, std::move(keys));
+    if (!store.ok()) return store.status();
+    return std::shared_ptr<SessionStore>(*std::move(store));
+  }
+  return std::shared_ptr<SessionStore>(
+      MakeCookieSessionStore(std::move(keys), settings.cookie.name));
+}
+
+absl::StatusOr<std::unique_ptr<WebFace>> WebFace::Create(
+    const WebSettings& settings, Dependencies dependencies) {
+  std::unique_ptr<WebFace> face(new WebFace());
+  WebContext& context = face->context_;
+  context.settings = settings;
+  context.cookie = ToCookieSettings(settings.cookie);
+  if (dependencies.keys == nullptr) {
+    absl::StatusOr<SessionKeys> keys = SessionKeys::FromFile(
+        "web.cookie.secret_file", settings.cookie.secret_file);
+    if (!keys.ok()) return keys.status();
+    dependencies.keys = std::make_shared<const SessionKeys>(*std::move(keys));
+  }
+  context.keys = dependencies.keys;
+  if (dependencies.store == nullptr) {
+    absl::StatusOr<std::shared_ptr<SessionStore>> store =
+        MakeSessionStore(settings, context.keys);
+    if (!store.ok()) return store.status();
+    dependencies.store = *std::move(store);
+  }
+  context.store = dependencies.store;
+  absl::StatusOr<RedirectPolicy> policy = RedirectPolicy::Create(
+      "web.allowed_redirect_domains", settings.allowed_redirect_domains,
+      settings.default_return_url);
+  if (!policy.ok()) return policy.status();
+  context.policy.emplace(*std::move(policy));
+  context.client = dependencies.client;
+  context.clock = dependencies.clock;
+  context.logger = dependencies.logger;
+  face->verifier_ = dependencies.verifier;
+  face->gate_ = std::make_unique<SessionGate>(
+      context.cookie, settings.refresh_margin, context.store, context.client,
+      context.clock, context.logger);
+  face->flow_ = std::make_unique<BrowserFlow>(&face->context_);
+  return face;
+}
+
+WebResponse WebFace::Auth(const WebRequest& request) const {
+  const std::string& name = context_.cookie.name;
+  std::string cookie_header = request.JoinedHeader("cookie", "; ");
+  std::string upstream_cookie =
+      ParseCookieHeader(cookie_header)
+          .HeaderWithout(name, absl::StrCat(name, "_csrf_"));
+  std::string authorization(request.Header("authorization"));
+  std::optional<absl::string_view> bearer = BearerCredentials(authorization);
+  WebResponse response;
+  if (bearer.has_value()) {
+    // Exactly ValidateToken's verdict for a request carrying only the token.
+    v1::ValidateTokenRequest validate;
+    validate.set_token(std::string(*bearer));
+    absl::StatusOr<VerifiedToken> token =
+        verifier_->Verify(validate.token(), ToVerifyOptions(validate));
+    if (!token.ok()) {
+      response = JsonError(token.status());
+      if (response.status == 401) {
+        response.AddHeader(
+            "WWW-Authenticate",
+            "Bearer realm=\"authgate\", error=\"invalid_token\"");
+      }
+      return response;
+    }
+    response.status = 202;
+    for (auto& header : IdentityHeaders(
+             IdentityOf(*token),
+             context_.settings.pass_access_token ? validate.token() : "")) {
+      response.headers.push_back(std::move(header));
+    }
+  } else {
+    absl::StatusOr<SessionVerdict> verdict = gate_->Judge(cookie_header);
+    if (!verdict.ok()) {
+      response = JsonError(verdict.status());
+      if (SessionGate::ShouldClear(verdict.status())) {
+        for (std::string& value : gate_->ClearCookies(cookie_header)) {
+          response.AddHeader("Set-Cookie", std::move(value));
+        }
+      }
+      return response;
+    }
+    response.status = 202;
+    for (auto& header : IdentityHeaders(IdentityOf(verdict->session),
+                                        context_.settings.pass_access_token
+                                            ? verdict->session.access_token
+                                            : "")) {
+      response.headers.push_back(std::move(header));
+    }
+    for (std::string& value : verdict->set_cookie) {
+      response.AddHeader("Set-Cookie", std::move(value));
+    }
+  }
+  if (!upstream_cookie.empty()) {
+    response.AddHeader("X-Authgate-Upstream-Cookie",
+                       HeaderSafe(upstream_cookie));
+  }
+  return response;
+}
+
+WebResponse WebFace::UserInfo(const WebRequest& request) const {
+  std::string cookie_header = request.JoinedHeader("cookie", "; ");
+  absl::StatusOr<SessionVerdict> verdict = gate_->Judge(cookie_header);
+  if (!verdict.ok()) {
+    WebResponse response =
+        JsonResponse(HttpStatusOf(verdict.status()),
+                     {{"error", ReasonName(verdict.status())}});
+    AddReasonHeader(verdict.status(), response);
+    if (SessionGate::ShouldClear(verdict.status())) {
+      for (std::string& value : gate_->ClearCookies(cookie_header)) {
+        response.AddHeader("Set-Cookie", std::move(value));
+      }
+    }
+    return response;
+  }
+  WebResponse response =
+      JsonResponse(200, IdentityJson(IdentityOf(verdict->session)));
+  for (std::string& value : verdict->set_cookie) {
+    response.AddHeader("Set-Cookie", std::move(value));
+  }
+  return response;
+}
+
+WebResponse WebFace::Handle(const WebRequest& request) const {
+  const std::string& prefix = context_.settings.prefix;
+  WebResponse response;
+  absl::string_view path = request.path;
+  bool get = request.method == "GET" || request.method == "HEAD";
+  if (json_api_ != nullptr && absl::StartsWith(path, "/v1/")) {
+    if (request.method != "POST") {
+      response = JsonError(MethodNotAllowed());
+      response.status = 405;
+      response.AddHeader("Allow", "POST");
+    } else {
+      JsonApiReply reply =
+          json_api_->Call(path.substr(4), request.body, kJsonApiTimeout);
+      response.status = reply.http_status;
+      response.body = std::move(reply.body);
+      response.AddHeader("Content-Type", "application/json");
+      for (auto& header : reply.headers) response.headers.push_back(header);
+    }
+  } else if (!absl::StartsWith(path, prefix) || path.size() == prefix.size() ||
+             path[prefix.size()] != '/') {
+    response = JsonError(NotFound());
+  } else {
+    absl::string_view endpoint = path.substr(prefix.size());
+    bool sign_out = endpoint == "/sign_out";
+    if (!sign_out && endpoint != "/start" && endpoint != "/callback" &&
+        endpoint != "/auth" && endpoint != "/userinfo") {
+      response = JsonError(NotFound());
+    } else if (!(get || (sign_out && request.method == "POST"))) {
+      response = JsonError(MethodNotAllowed());
+      response.status = 405;
+      response.AddHeader("Allow", sign_out ? "GET, POST" : "GET, HEAD");
+    } else if (endpoint == "/start") {
+      response = flow_->Start(request);
+    } else if (endpoint == "/callback") {
+      response = flow_->Callback(request);
+    } else if (sign_out) {
+      response = flow_->SignOut(request);
+    } else if (endpoint == "/auth") {
+      response = Auth(request);
+    } else {
+      response = UserInfo(request);
+    }
+  }
+  response.AddHeader("Cache-Control", "no-store");
+  return response;
+}
+
+}  // namespace authgate::service

@@ -1,0 +1,93 @@
+// WebFace: the browser face of authgate-server (docs/web.md) as one
+// function from request to response, independent of the HTTP library:
+//   {prefix}/start, /callback, /sign_out   BrowserFlow (HTML pages)
+//   {prefix}/auth                          202 + identity headers, or 401
+//                                          (nginx auth_request, Traefik
+//                                          forwardAuth); a Bearer token is
+//                                          judged exactly as ValidateToken
+//                                          judges a request with only it set
+//   {prefix}/userinfo                      the session's user as JSON
+//   POST /v1/{Rpc}                         the JSON API (when set)
+// Every error response carries authgate-error-reason; every response is
+// Cache-Control: no-store.
+//
+// Thread-safe; Handle may block (provider, store): call it on HTTP worker
+// threads.
+//
+//   auto face = WebFace::Create(config.web, deps).value();
+//   WebResponse response = face->Handle(request);
+#ifndef AUTHGATE_GRPC_SERVICE_WEB_WEB_FACE_H_
+#define AUTHGATE_GRPC_SERVICE_WEB_WEB_FACE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpc_service/json_api/json_api.h"
+#include "grpc_service/logger.h"
+#include "grpc_service/session/session_keys.h"
+#include "grpc_service/session/session_store.h"
+#include "grpc_service/web/browser_flow.h"
+#include "grpc_service/web/session_gate.h"
+#include "grpc_service/web/web_settings.h"
+#include "grpc_service/web/web_types.h"
+
+#include "authgate/clock.h"
+#include "authgate/token_verifier.h"
+
+namespace authgate::service {
+
+class WebFace {
+ public:
+  struct Dependencies {
+    // The face's OAuth client (required).
+    WebClientSource client;
+    // Judges bearer tokens on /auth (required; the server's shared one).
+    const TokenVerifier* verifier = nullptr;
+    // Null: SessionKeys::FromFile(settings.cookie.secret_file).
+    std::shared_ptr<const SessionKeys> keys;
+    // Null: built from settings.session_store (MakeSessionStore).
+    std::shared_ptr<SessionStore> store;
+    std::shared_ptr<const Clock> clock = SystemClock();
+    std::shared_ptr<Logger> logger;  // required
+  };
+
+  // Errors: config_invalid naming the field (key file, redirect domains,
+  // Redis URL).
+  static absl::StatusOr<std::unique_ptr<WebFace>> Create(
+      const WebSettings& settings, Dependencies dependencies);
+
+  // Routes POST /v1/{Rpc} to `api`; call before serving.
+  void SetJsonApi(std::shared_ptr<const JsonApi> api) {
+    json_api_ = std::move(api);
+  }
+
+  WebResponse Handle(const WebRequest& request) const;
+
+  const SessionGate& gate() const { return *gate_; }
+  SessionStore& store() const { return *context_.store; }
+
+ private:
+  WebFace() = default;
+
+  WebResponse Auth(const WebRequest& request) const;
+  WebResponse UserInfo(const WebRequest& request) const;
+
+  WebContext context_;
+  const TokenVerifier* verifier_ = nullptr;
+  std::unique_ptr<SessionGate> gate_;
+  std::unique_ptr<BrowserFlow> flow_;
+  std::shared_ptr<const JsonApi> json_api_;
+};
+
+// The cookie attributes of `settings` ("lax" → "Lax", ...).
+CookieSettings ToCookieSettings(const WebCookieSettings& settings);
+
+// The session store `settings` names (cookie or Redis). Errors: Redis URL
+// config_invalid naming web.session_store.url.
+absl::StatusOr<std::shared_ptr<SessionStore>> MakeSessionStore(
+    const WebSettings& settings, std::shared_ptr<const SessionKeys> keys);
+
+}  // namespace authgate::service
+
+#endif  // AUTHGATE_GRPC_SERVICE_WEB_WEB_FACE_H_
