@@ -23,6 +23,13 @@ namespace authgate::service {
 
 // Where a browser may be sent back to after sign-in / sign-out: relative
 // paths on the same host, or absolute http(s) URLs whose host is allowed.
+// Refused: anything but RFC 3986 characters in the raw URL (so controls,
+// space, '\', '<', '"' and raw non-ASCII); in the raw URL or any of up to
+// three percent-decodings, a byte < 0x21, DEL, '\' or a leading "//"; a
+// relative URL whose first segment has a ':' ("/https://evil"); schemes
+// other than "http://" and "https://"; userinfo or '%' in the authority; an
+// empty, malformed or unlisted host; a host that libcurl's URL parser reads
+// differently from this check; over 8 KiB.
 // Immutable after Create; thread-safe.
 class RedirectPolicy {
  public:
