@@ -352,8 +352,24 @@ class Authgate(ServerProcess):
             f"--config={path}",
         ]
         super().__init__(argv, env, self._stdout)
-        self.started()
-        wait_port(web_port, self.proc)
+        event = self.wait_event("server_started")
+        self.port, self.metrics_port = event["port"], event["metrics_port"]
+        assert event.get("web_port") == web_port, (
+            f"browser face not on {web_port}: {event}\n" + "\n".join(self.lines[-20:]))
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 20) -> None:
+        """Until /readyz says the provider (and session store) can be used."""
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = None
+            with contextlib.suppress(OSError):
+                answer = request(f"http://127.0.0.1:{self.metrics_port}/readyz", timeout=2)
+            if answer is not None and answer.status == 200:
+                return
+            assert time.monotonic() < deadline and self.proc.poll() is None, (
+                "authgate-server not ready:\n" + "\n".join(self.lines[-20:]))
+            time.sleep(0.1)
 
     @property
     def url(self) -> str:
@@ -391,6 +407,7 @@ class Stack:
                  access_ttl: int | None = None, sign_out: bool = False,
                  web: dict | None = None, demo: DemoApp | None = None):
         _client_serial[0] += 1
+        tmp.mkdir(parents=True, exist_ok=True)
         self.oidc = oidc
         self.tmp = tmp
         self.redis = redis

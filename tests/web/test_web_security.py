@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 import providers
-from conftest import cookie_header, new_cookie_key, request, write_keys
+from conftest import Stack, cookie_header, new_cookie_key, request, write_keys
 
 
 def flip(value: str, at: int) -> str:
@@ -199,9 +199,12 @@ def test_return_url_after_sign_in(stack_factory):
     assert signed.callback.header("Location") == "/"
 
 
-@pytest.fixture()
-def web_stack(stack_factory):
-    return stack_factory()
+@pytest.fixture(scope="module")
+def web_stack(oidc, tmp_path_factory):
+    """One server for the many redirect cases."""
+    stack = Stack(oidc, tmp_path_factory.mktemp("redirects"))
+    yield stack
+    stack.stop()
 
 
 # --- sign-out -------------------------------------------------------------------
@@ -351,13 +354,15 @@ def test_server_output_holds_no_secret(stack_factory, oidc, redis):
                f"{stack.client_id}:{stack.client_secret}"}
     signed = stack.sign_in("lou")
     secrets |= {signed.code, *signed.flow_cookies.values(), *signed.cookies.values()}
-    request(signed.callback_url)  # replayed: refused
-    request(signed.callback_url, headers={"Cookie": cookie_header(signed.flow_cookies)})
     name = signed.session_name
     stack.auth({name: flip(signed.cookies[name], 12)})
     time.sleep(2.2)
     refreshed = stack.auth(signed.cookies)  # refresh
     assert refreshed.status == 202, refreshed
+    # Replayed callbacks: no flow cookie, then a used code (which makes the
+    # provider revoke the grant, so after the refresh).
+    request(signed.callback_url)
+    request(signed.callback_url, headers={"Cookie": cookie_header(signed.flow_cookies)})
     token = id_token(stack, oidc, "lou")
     secrets.add(token)
     secrets.update(p for p in token.split(".")[1:])
