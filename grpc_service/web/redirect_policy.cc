@@ -99,15 +99,25 @@ std::vector<std::string> Forms(absl::string_view raw) {
   return forms;
 }
 
-// A relative return URL: exactly one leading '/', and a first path segment
+// A relative return URL: exactly one leading '/', a first path segment
 // without ':' ("/https://evil" becomes absolute for apps that strip the
-// slash), in every form.
+// slash), and a canonical path (no empty, "." or ".." segment: what
+// normalising proxies and apps turn into "//evil", as in
+// "/evil.com/%2f%2e%2e"), in every form. The query is the app's own.
 bool RelativeAllowed(const std::vector<std::string>& forms) {
   for (const std::string& form : forms) {
     if (form.empty() || form[0] != '/') return false;
-    absl::string_view rest = absl::string_view(form).substr(1);
-    absl::string_view first = rest.substr(0, rest.find_first_of("/?#"));
-    if (absl::StrContains(first, ':')) return false;
+    absl::string_view path = absl::string_view(form).substr(
+        1, form.find_first_of("?#") == std::string::npos
+               ? std::string::npos
+               : form.find_first_of("?#") - 1);
+    std::vector<absl::string_view> segments = absl::StrSplit(path, '/');
+    if (absl::StrContains(segments.front(), ':')) return false;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      // "/" and a trailing "/" end in one empty segment.
+      if (segments[i].empty() && i + 1 < segments.size()) return false;
+      if (segments[i] == "." || segments[i] == "..") return false;
+    }
   }
   return true;
 }
