@@ -63,7 +63,9 @@ class CookieJar {
   // first missing index); nullopt when neither is present, and when both
   // are (a mix of two layouts: which is current cannot be known, and a
   // planted cookie must not shadow the real one; the caller treats it as no
-  // session and clears both).
+  // session and clears both). At most kMaxCookieHeaderBytes /
+  // kMaxCookieValueBytes + 1 chunks are read, so planted tiny chunks cannot
+  // make it slow.
   std::optional<std::string> Joined(absl::string_view name) const;
   // How many cookies hold `name`'s value, as SetCookieHeaders' and
   // ClearCookieHeaders' `chunks` expect: 0 when absent, 1 when unsplit

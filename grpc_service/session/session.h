@@ -52,11 +52,18 @@ struct Session {
   absl::Time expires_at = absl::InfinitePast();
 };
 
-// One JSON object; times as Unix seconds.
+// One JSON object with short members (the cookie store sends them on every
+// request): "v" (layout version, 1), "prov", "cid", "sub", "user", "email",
+// "email_v", "name", "groups", "at", "idt", "rt", "at_exp", "iat", "exp";
+// times as int64 Unix seconds (the infinite times as the int64 extremes, so
+// a default Session round-trips). Text that is not UTF-8 is replaced (U+FFFD)
+// rather than refused.
 std::string SerializeSession(const Session& session);
 
-// The inverse of SerializeSession. Errors: kUnauthenticated session_invalid
-// when `text` is not a session object (the message names no value).
+// The inverse of SerializeSession. A session is ours, so nothing is
+// tolerated: errors: kUnauthenticated session_invalid when `text` is not
+// exactly such an object (a member missing, unknown, repeated or of
+// another type, another version; the message names no value).
 absl::StatusOr<Session> ParseSession(absl::string_view text);
 
 }  // namespace authgate::service

@@ -69,6 +69,15 @@ TEST(SessionJsonTest, RoundTripsWithUnixSeconds) {
   ExpectSameSession(*back, s);
 }
 
+// Provider text that is not UTF-8 is replaced, not a failure to save.
+TEST(SessionJsonTest, InvalidUtf8IsReplaced) {
+  Session s = MakeSession(kNow);
+  s.user.name = "bad \xff byte";
+  absl::StatusOr<Session> back = ParseSession(SerializeSession(s));
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->user.name, "bad \xef\xbf\xbd byte");
+}
+
 TEST(SessionJsonTest, DefaultSessionRoundTrips) {
   Session s;
   absl::StatusOr<Session> back = ParseSession(SerializeSession(s));
@@ -106,6 +115,9 @@ TEST(SessionJsonTest, AnyDeviationIsSessionInvalid) {
   nlohmann::json group = good;
   group["groups"] = {"a", 1};
   bad.push_back(group.dump());
+  std::string repeated = good.dump();
+  repeated.insert(1, "\"sub\":\"mallory\",");
+  bad.push_back(repeated);
   nlohmann::json float_time = good;
   float_time["exp"] = 1.5;
   bad.push_back(float_time.dump());
