@@ -1,5 +1,6 @@
 #include "grpc_service/ext_authz_service.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,19 +78,32 @@ void AddHeader(HeaderOptions* headers, absl::string_view key,
       envoy_core::HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
 }
 
-// The Authorization header: from `headers`, or from `header_map` when Envoy
-// sends raw headers.
-std::string FindAuthorization(
-    const envoy_auth::AttributeContext::HttpRequest& http) {
-  auto it = http.headers().find("authorization");
+// Header `name` (lower case): from `headers`, or from `header_map` when
+// Envoy sends raw headers.
+std::string FindHeader(const envoy_auth::AttributeContext::HttpRequest& http,
+                       absl::string_view name) {
+  auto it = http.headers().find(std::string(name));
   if (it != http.headers().end()) return it->second;
   for (const envoy_core::HeaderValue& header : http.header_map().headers()) {
-    if (absl::EqualsIgnoreCase(header.key(), "authorization")) {
+    if (absl::EqualsIgnoreCase(header.key(), name)) {
       return header.raw_value().empty() ? header.value() : header.raw_value();
     }
   }
   return "";
 }
+
+std::string FindAuthorization(
+    const envoy_auth::AttributeContext::HttpRequest& http) {
+  return FindHeader(http, "authorization");
+}
+
+// The browser face's identity headers (X-Auth-Request-*): all overwritten or
+// removed on a session verdict, like the x-authgate-* family.
+constexpr absl::string_view kSessionHeaderPrefix = "x-auth-request-";
+constexpr const char* kSessionHeaders[] = {
+    "x-auth-request-user",   "x-auth-request-email",
+    "x-auth-request-groups", "x-auth-request-preferred-username",
+    "x-auth-request-sub",    "x-auth-request-access-token"};
 
 std::vector<std::string> SplitList(absl::string_view text) {
   return absl::StrSplit(text, absl::ByAnyChar(", "), absl::SkipEmpty());
@@ -209,6 +223,63 @@ void Allow(const VerifiedToken& token,
   if (!forward_authorization) ok->add_headers_to_remove("authorization");
 }
 
+// Set-Cookie repeats: appended, never overwriting.
+void AppendHeader(HeaderOptions* headers, absl::string_view key,
+                  absl::string_view value) {
+  envoy_core::HeaderValueOption* option = headers->Add();
+  option->mutable_header()->set_key(std::string(key));
+  option->mutable_header()->set_value(HeaderSafe(value));
+  option->set_append_action(
+      envoy_core::HeaderValueOption::APPEND_IF_EXISTS_OR_ADD);
+}
+
+void AllowSession(const CookieVerdict& verdict,
+                  const envoy_auth::AttributeContext::HttpRequest& http,
+                  envoy_auth::CheckResponse* response) {
+  response->mutable_status()->set_code(0);
+  envoy_auth::OkHttpResponse* ok = response->mutable_ok_response();
+  std::vector<std::string> set;
+  for (const auto& [name, value] : verdict.headers) {
+    AddHeader(ok->mutable_headers(), absl::AsciiStrToLower(name), value);
+    set.push_back(absl::AsciiStrToLower(name));
+  }
+  for (const char* name : kSessionHeaders) {
+    if (std::find(set.begin(), set.end(), name) == set.end()) {
+      ok->add_headers_to_remove(name);
+    }
+  }
+  AddHeader(ok->mutable_headers(), "x-authgate-sub", verdict.subject);
+  for (const char* name : kIdentityHeaders) {
+    if (absl::string_view(name) != "x-authgate-sub") {
+      ok->add_headers_to_remove(name);
+    }
+  }
+  // Client-sent members of either family that authgate did not set.
+  auto consider = [&](absl::string_view name) {
+    std::string lower = absl::AsciiStrToLower(name);
+    bool ours = std::find(set.begin(), set.end(), lower) != set.end() ||
+                IsIdentityHeader(lower);
+    for (const char* known : kSessionHeaders) ours |= lower == known;
+    if (!ours && (absl::StartsWith(lower, kIdentityHeaderPrefix) ||
+                  absl::StartsWith(lower, kSessionHeaderPrefix))) {
+      ok->add_headers_to_remove(lower);
+    }
+  };
+  for (const auto& [name, value] : http.headers()) consider(name);
+  for (const envoy_core::HeaderValue& header : http.header_map().headers()) {
+    consider(header.key());
+  }
+  for (const std::string& value : verdict.set_cookie) {
+    AppendHeader(ok->mutable_response_headers_to_add(), "set-cookie", value);
+  }
+  // authgate's own cookies never reach the upstream.
+  if (verdict.upstream_cookie.empty()) {
+    ok->add_headers_to_remove("cookie");
+  } else {
+    AddHeader(ok->mutable_headers(), "cookie", verdict.upstream_cookie);
+  }
+}
+
 void Deny(const absl::Status& status, const VerifyOptions& options,
           absl::string_view realm, envoy_auth::CheckResponse* response) {
   grpc::StatusCode code = ToGrpcCode(status.code());
@@ -318,6 +389,37 @@ void ExtAuthzServiceImpl::Complete(const absl::StatusOr<VerifiedToken>& result,
        {"token_fp", fingerprint()}});
 }
 
+void ExtAuthzServiceImpl::CompleteCookie(
+    const CookieVerdict& verdict, const envoy_auth::CheckRequest& request,
+    absl::Time start, envoy_auth::CheckResponse* response) const {
+  metrics_->RecordValidation(Metrics::Rpc::kCheck, verdict.status,
+                             absl::Now() - start);
+  const envoy_auth::AttributeContext::HttpRequest& http =
+      request.attributes().request().http();
+  if (verdict.status.ok()) {
+    AllowSession(verdict, http, response);
+    if (logger_->Enabled(LogLevel::kDebug)) {
+      logger_->Debug("request_allowed", {{"rpc", "Check"},
+                                         {"request_id", http.id()},
+                                         {"credential", "session"}});
+    }
+    return;
+  }
+  Deny(verdict.status, VerifyOptions(), settings_.realm, response);
+  for (const std::string& value : verdict.set_cookie) {
+    AppendHeader(response->mutable_denied_response()->mutable_headers(),
+                 "set-cookie", value);
+  }
+  logger_->Info(
+      "request_denied",
+      {{"rpc", "Check"},
+       {"request_id", http.id()},
+       {"credential", "session"},
+       {"code", absl::StatusCodeToString(verdict.status.code())},
+       {"reason", std::string(ErrorReasonName(GetErrorReason(verdict.status)))},
+       {"message", std::string(verdict.status.message())}});
+}
+
 grpc::ServerUnaryReactor* ExtAuthzServiceImpl::Check(
     grpc::CallbackServerContext* context,
     const envoy_auth::CheckRequest* request,
@@ -335,6 +437,21 @@ grpc::ServerUnaryReactor* ExtAuthzServiceImpl::Check(
   std::string authorization =
       FindAuthorization(request->attributes().request().http());
   std::optional<absl::string_view> token = BearerCredentials(authorization);
+  if (!token.has_value() && authorization.empty() && cookie_judge_ &&
+      pool_ != nullptr) {
+    std::string cookie =
+        FindHeader(request->attributes().request().http(), "cookie");
+    if (!cookie.empty()) {
+      // May wait on Redis or a refresh: never on the reactor.
+      FinishOnWorker(
+          *pool_, *metrics_, context, reactor,
+          [this, request, response, start, cookie = std::move(cookie)] {
+            CompleteCookie(cookie_judge_(cookie), *request, start, response);
+            return absl::OkStatus();
+          });
+      return reactor;
+    }
+  }
   if (!token.has_value()) {
     // A route naming an unknown provider is an Envoy configuration error:
     // report it (500), do not blame the missing token.

@@ -39,11 +39,14 @@
 #include "grpc_service/ext_authz_service.h"
 #include "grpc_service/grpc_log.h"
 #include "grpc_service/http2_guard.h"
+#include "grpc_service/json_api/json_api.h"
 #include "grpc_service/logger.h"
 #include "grpc_service/metrics.h"
 #include "grpc_service/process_metrics.h"
 #include "grpc_service/provider_registry.h"
 #include "grpc_service/server_config.h"
+#include "grpc_service/web/http_server.h"
+#include "grpc_service/web/web_face.h"
 #include "grpc_service/worker_pool.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -200,6 +203,8 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> BuildRegistry(
 struct Startup {
   std::unique_ptr<ProviderRegistry> registry;
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  // The browser face; null unless web.listen is set.
+  std::unique_ptr<WebFace> web;
 };
 
 // The one build shared by start-up and --check_config, so the check refuses
@@ -208,7 +213,7 @@ absl::StatusOr<Startup> PrepareStartup(const ServerConfig& config,
                                        std::shared_ptr<Logger> logger,
                                        std::function<bool()> abort) {
   absl::StatusOr<std::unique_ptr<ProviderRegistry>> registry =
-      BuildRegistry(config, std::move(logger), std::move(abort));
+      BuildRegistry(config, logger, std::move(abort));
   if (!registry.ok()) return registry.status();
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeCredentials(config.tls,
@@ -216,22 +221,44 @@ absl::StatusOr<Startup> PrepareStartup(const ServerConfig& config,
                           ? config.secret_poll_interval
                           : kTlsRefreshWithoutPoll);
   if (!credentials.ok()) return credentials.status();
-  return Startup{*std::move(registry), *std::move(credentials)};
+  std::unique_ptr<WebFace> web;
+  if (config.web.enabled()) {
+    // Key ring, session store and redirect policy are read here, so
+    // --check_config refuses what start-up would.
+    WebFace::Dependencies web_deps;
+    ProviderRegistry* providers = registry->get();
+    web_deps.client = [providers, provider = config.web.provider,
+                       client_id = config.web.client_id] {
+      return providers->Client(provider, client_id);
+    };
+    web_deps.verifier = &providers->verifier();
+    web_deps.logger = logger;
+    absl::StatusOr<std::unique_ptr<WebFace>> face =
+        WebFace::Create(config.web, std::move(web_deps));
+    if (!face.ok()) return face.status();
+    web = *std::move(face);
+  }
+  return Startup{*std::move(registry), *std::move(credentials), std::move(web)};
 }
 
-// The body of /readyz: overall and per provider.
+// The body of /readyz: overall and per provider, and the browser face's
+// Redis session store when it has one (`web` may be null).
 Metrics::HealthReport ReadinessReport(const ProviderRegistry& registry,
-                                      bool draining) {
+                                      const WebFace* web, bool draining) {
   nlohmann::json providers = nlohmann::json::object();
   bool all = true;
   for (const auto& [name, ready] : registry.Readiness()) {
     providers[name] = ready;
     all = all && ready;
   }
+  nlohmann::json body = {{"providers", std::move(providers)}};
+  if (web != nullptr && web->store().kind() == "redis") {
+    bool store_ok = web->store().Ping().ok();
+    body["session_store"] = store_ok;
+    all = all && store_ok;
+  }
   bool ok = all && !draining;
-  nlohmann::json body = {
-      {"status", draining ? "draining" : (ok ? "ready" : "not_ready")},
-      {"providers", std::move(providers)}};
+  body["status"] = draining ? "draining" : (ok ? "ready" : "not_ready");
   return {ok,
           body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
@@ -246,6 +273,13 @@ std::string DescribeConfig(const ServerConfig& config) {
     providers.push_back(std::move(described));
   }
   nlohmann::json report = {{"providers", std::move(providers)}};
+  if (config.web.enabled()) {
+    report["web"] = {{"listen", config.web.listen},
+                     {"prefix", config.web.prefix},
+                     {"provider", config.web.provider},
+                     {"client_id", config.web.client_id},
+                     {"session_store", config.web.session_store.type}};
+  }
   return report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -300,6 +334,9 @@ int Run(int argc, char** argv) {
     logger->LimitRate(event, static_cast<double>(config->rejection_log_rate));
   }
   std::shared_ptr<ProviderRegistry> registry = std::move(startup->registry);
+  // After the registry (its client and verifier), before the metrics port
+  // (whose /readyz reads its store): destroyed in between.
+  std::shared_ptr<WebFace> web = std::move(startup->web);
   auto pool = std::make_shared<WorkerPool>(config->worker_threads,
                                            config->max_queued_calls);
 
@@ -331,8 +368,8 @@ int Run(int argc, char** argv) {
                                              ? R"({"status":"draining"})"
                                              : R"({"status":"serving"})"};
     };
-    pages.ready = [registry = registry.get(), &draining] {
-      return ReadinessReport(*registry, draining.load());
+    pages.ready = [registry = registry.get(), web = web.get(), &draining] {
+      return ReadinessReport(*registry, web, draining.load());
     };
     absl::StatusOr<int> port =
         metrics->Serve(config->metrics_listen, std::move(pages));
@@ -358,6 +395,13 @@ int Run(int argc, char** argv) {
   AuthServiceImpl auth_service(registry, pool, metrics, logger);
   ExtAuthzServiceImpl ext_authz_service(config->ext_authz, registry, metrics,
                                         logger);
+  if (web != nullptr) {
+    // A Check without an Authorization header is judged by its session
+    // cookie, as /oauth2/auth judges it.
+    ext_authz_service.EnableSessionCookies(
+        [web](const std::string& cookie) { return web->JudgeCookie(cookie); },
+        pool);
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -415,6 +459,25 @@ int Run(int argc, char** argv) {
                                  : config->listen));
   }
 
+  // The browser face, once the JSON API's in-process channel exists.
+  std::unique_ptr<HttpServer> http;
+  if (web != nullptr) {
+    web->SetJsonApi(std::make_shared<JsonApi>(
+        server->InProcessChannel(grpc::ChannelArguments())));
+    absl::StatusOr<std::unique_ptr<HttpServer>> started = HttpServer::Start(
+        {config->web.listen, config->web.threads},
+        [web](const WebRequest& request) { return web->Handle(request); });
+    if (!started.ok()) {
+      return Fail(kExitStartError, started.status().message());
+    }
+    http = *std::move(started);
+    logger->Info("web_started",
+                 {{"listen", config->web.listen},
+                  {"port", http->port()},
+                  {"prefix", config->web.prefix},
+                  {"session_store", std::string(web->store().kind())}});
+  }
+
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   // Liveness does not follow the providers: an outage must not restart
   // pods that would come back to the same outage.
@@ -437,6 +500,7 @@ int Run(int argc, char** argv) {
                                   {"port", tcp_port},
                                   {"unix_socket", config->unix_socket},
                                   {"metrics_port", metrics_port},
+                                  {"web_port", http ? http->port() : 0},
                                   {"tls", config->tls.enabled()},
                                   {"mtls", !config->tls.client_ca_file.empty()},
                                   {"providers", provider_names},
@@ -501,7 +565,13 @@ int Run(int argc, char** argv) {
   });
   // Stops accepting at once; calls still running after the deadline are
   // cancelled. Workers keep running meanwhile so queued calls can finish.
+  // The browser face stops listening at once and finishes its requests
+  // while gRPC drains (its JSON API calls are gRPC calls).
+  std::thread web_stopper([&http] {
+    if (http != nullptr) http->Stop();
+  });
   server->Shutdown(absl::ToChronoTime(deadline));
+  web_stopper.join();
   pool->Stop();
   registry->Stop();
   server->Wait();

@@ -173,6 +173,29 @@ WebResponse WebFace::Auth(const WebRequest& request) const {
   return response;
 }
 
+CookieVerdict WebFace::JudgeCookie(const std::string& cookie_header) const {
+  CookieVerdict out;
+  absl::StatusOr<SessionVerdict> verdict = gate_->Judge(cookie_header);
+  if (!verdict.ok()) {
+    out.status = verdict.status();
+    if (SessionGate::ShouldClear(out.status)) {
+      out.set_cookie = gate_->ClearCookies(cookie_header);
+    }
+    return out;
+  }
+  out.headers = IdentityHeaders(IdentityOf(verdict->session),
+                                context_.settings.pass_access_token
+                                    ? verdict->session.access_token
+                                    : std::string());
+  out.subject = verdict->session.user.subject;
+  const std::string& name = context_.cookie.name;
+  out.upstream_cookie =
+      HeaderSafe(ParseCookieHeader(cookie_header)
+                     .HeaderWithout(name, absl::StrCat(name, "_csrf_")));
+  out.set_cookie = std::move(verdict->set_cookie);
+  return out;
+}
+
 WebResponse WebFace::UserInfo(const WebRequest& request) const {
   std::string cookie_header = request.JoinedHeader("cookie", "; ");
   absl::StatusOr<SessionVerdict> verdict = gate_->Judge(cookie_header);

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "grpc_service/ext_authz_service.h"
 #include "grpc_service/json_api/json_api.h"
 #include "grpc_service/logger.h"
 #include "grpc_service/session/session_keys.h"
@@ -63,6 +64,10 @@ class WebFace {
   }
 
   WebResponse Handle(const WebRequest& request) const;
+
+  // ext_authz's session path: the same judgement and identity headers as
+  // /oauth2/auth for a Cookie header. The face must outlive the judge.
+  CookieVerdict JudgeCookie(const std::string& cookie_header) const;
 
   const SessionGate& gate() const { return *gate_; }
   SessionStore& store() const { return *context_.store; }

@@ -570,6 +570,28 @@ TEST_F(WebFaceTest, LocalSignOutGoesToTheReturnUrl) {
   EXPECT_EQ(evil.Header("authgate-error-reason"), "redirect_not_allowed");
 }
 
+TEST_F(WebFaceTest, ExtAuthzJudgesCookiesAsAuthDoes) {
+  SignIn sign_in = SignInUser();
+  CookieVerdict verdict = face_->JudgeCookie(absl::StrCat(
+      "theme=dark; ", sign_in.session_cookie, "; ", sign_in.flow_cookie));
+  ASSERT_TRUE(verdict.status.ok()) << verdict.status;
+  EXPECT_EQ(verdict.subject, "user-1");
+  EXPECT_EQ(verdict.upstream_cookie, "theme=dark");
+  EXPECT_THAT(verdict.headers, ::testing::Contains(::testing::Pair(
+                                   "X-Auth-Request-User", "alice")));
+  EXPECT_TRUE(verdict.set_cookie.empty());
+  CookieVerdict invalid = face_->JudgeCookie("_authgate=garbage");
+  EXPECT_THAT(invalid.status,
+              ::authgate::testing::StatusIs(absl::StatusCode::kUnauthenticated,
+                                            ErrorReason::kSessionInvalid));
+  ASSERT_EQ(invalid.set_cookie.size(), 1u);
+  EXPECT_THAT(invalid.set_cookie[0], HasSubstr("Max-Age=0"));
+  CookieVerdict missing = face_->JudgeCookie("theme=dark");
+  EXPECT_THAT(missing.status,
+              ::authgate::testing::StatusIs(absl::StatusCode::kUnauthenticated,
+                                            ErrorReason::kSessionMissing));
+}
+
 TEST_F(WebFaceTest, UnknownPathsAndMethods) {
   WebResponse unknown = Get("/oauth2/nope");
   EXPECT_EQ(unknown.status, 404);
