@@ -15,6 +15,7 @@ failure, as is a missing redis-server, nginx, chromium or node_modules.
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import contextlib
 import http.client
 import http.cookies
@@ -481,7 +482,9 @@ class Stack:
     def stop(self) -> None:
         for n in self.nginx:
             n.stop()
-        codes = [s.stop() for s in self.servers]
+        # In parallel: each server's drain takes a couple of seconds.
+        with concurrent.futures.ThreadPoolExecutor(max(1, len(self.servers))) as pool:
+            codes = list(pool.map(lambda s: s.stop(), self.servers))
         assert codes == [0] * len(codes), f"authgate exit codes {codes}"
 
     # --- sign-in without a browser -----------------------------------------

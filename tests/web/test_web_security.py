@@ -192,6 +192,25 @@ def test_allowed_redirects(web_stack, rd):
     assert answer.status == 302, answer
 
 
+def test_flow_cookie_attributes(web_stack):
+    started = web_stack.start("/")
+    assert started.status == 302, started
+    (header,) = started.all("Set-Cookie")
+    name = header.split("=", 1)[0]
+    assert name.startswith("_authgate_csrf_") and len(name) == len("_authgate_csrf_") + 12
+    attributes = {a.strip().split("=")[0].lower(): a.strip() for a in header.split(";")[1:]}
+    assert attributes["max-age"] == "Max-Age=600"
+    assert attributes["samesite"].lower() == "samesite=lax"
+    assert attributes["path"] == "Path=/"
+    assert "httponly" in attributes
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(started.header("Location")).query)
+    assert query["response_type"] == ["code"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["client_id"] == [web_stack.client_id]
+    assert query["redirect_uri"] == [web_stack.callbacks[0]]
+    assert query["state"][0] and query["nonce"][0]
+
+
 def test_return_url_after_sign_in(stack_factory):
     stack = stack_factory()
     assert stack.sign_in("fay", rd="/orders?id=1").callback.header("Location") == "/orders?id=1"
@@ -272,6 +291,21 @@ def test_redis_down_is_503_never_401(stack_factory, redis):
     # Back, but empty (nothing persisted): that session is gone.
     redis.start()
     expect(stack.auth(signed.cookies), 401, "session_missing")
+
+
+def test_sign_out_everywhere_with_redis(stack_factory, redis):
+    stack = stack_factory(redis=redis)
+    first = stack.sign_in("max")
+    second = stack.sign_in("max")
+    other = stack.sign_in("ned")
+    assert len(redis.command("KEYS", "authgate:session:*")) == 3
+    answer = request(stack.servers[0].url + "/oauth2/sign_out?everywhere=1",
+                     headers={"Cookie": cookie_header(first.cookies)})
+    assert answer.status == 302, answer
+    expect(stack.auth(first.cookies), 401, "session_missing")
+    expect(stack.auth(second.cookies), 401, "session_missing")
+    assert stack.auth(other.cookies).status == 202  # another user's session stays
+    assert len(redis.command("KEYS", "authgate:session:*")) == 1
 
 
 # --- the JSON API ---------------------------------------------------------------
