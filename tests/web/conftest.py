@@ -353,11 +353,15 @@ class Authgate(ServerProcess):
             f"--config={path}",
         ]
         super().__init__(argv, env, self._stdout)
-        event = self.wait_event("server_started")
-        self.port, self.metrics_port = event["port"], event["metrics_port"]
-        assert event.get("web_port") == web_port, (
-            f"browser face not on {web_port}: {event}\n" + "\n".join(self.lines[-20:]))
-        self.wait_ready()
+        try:
+            event = self.wait_event("server_started")
+            self.port, self.metrics_port = event["port"], event["metrics_port"]
+            assert event.get("web_port") == web_port, (
+                f"browser face not on {web_port}: {event}\n" + "\n".join(self.lines[-20:]))
+            self.wait_ready()
+        except BaseException:
+            self.stop()  # no stray server when it failed to come up
+            raise
 
     def wait_ready(self, timeout: float = 20) -> None:
         """Until /readyz says the provider (and session store) can be used."""
@@ -435,12 +439,18 @@ class Stack:
         self.servers: list[Authgate] = []
         self.nginx: list[Nginx] = []
         self.demo = demo
-        for i in range(servers):
-            self.servers.append(self.start_server(i))
-        for i, port in enumerate(self.nginx_ports):
-            self.nginx.append(Nginx(tmp / f"nginx-{i}", port,
-                                    f"127.0.0.1:{self.web_ports[i]}",
-                                    f"127.0.0.1:{demo.port}"))
+        try:
+            for i in range(servers):
+                self.servers.append(self.start_server(i))
+            for i, port in enumerate(self.nginx_ports):
+                self.nginx.append(Nginx(tmp / f"nginx-{i}", port,
+                                        f"127.0.0.1:{self.web_ports[i]}",
+                                        f"127.0.0.1:{demo.port}"))
+        except BaseException:
+            # What did start stops; the failure is the start's.
+            with contextlib.suppress(Exception):
+                self.stop()
+            raise
 
     def config(self, i: int, key_file: pathlib.Path | None = None) -> dict:
         web = {
