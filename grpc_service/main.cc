@@ -466,7 +466,13 @@ int Run(int argc, char** argv) {
         server->InProcessChannel(grpc::ChannelArguments())));
     absl::StatusOr<std::unique_ptr<HttpServer>> started = HttpServer::Start(
         {config->web.listen, config->web.threads},
-        [web](const WebRequest& request) { return web->Handle(request); });
+        [web, metrics](const WebRequest& request) {
+          absl::Time start = absl::Now();
+          WebResponse response = web->Handle(request);
+          metrics->RecordWebRequest(web->EndpointLabel(request.path),
+                                    response.status, absl::Now() - start);
+          return response;
+        });
     if (!started.ok()) {
       return Fail(kExitStartError, started.status().message());
     }

@@ -117,6 +117,15 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
            .Help("Calls refused with RESOURCE_EXHAUSTED: worker queue full")
            .Register(*registry_)
            .Add({});
+  web_requests_ =
+      &prometheus::BuildCounter()
+           .Name("authgate_web_requests_total")
+           .Help("Browser-face HTTP requests by endpoint and status")
+           .Register(*registry_);
+  web_latency_ = &prometheus::BuildHistogram()
+                      .Name("authgate_web_request_duration_seconds")
+                      .Help("Time to answer a browser-face HTTP request")
+                      .Register(*registry_);
 }
 
 Metrics::~Metrics() {
@@ -172,6 +181,18 @@ void Metrics::RecordOAuthCall(absl::string_view provider,
 }
 
 void Metrics::RecordWorkerRejection() { worker_rejections_->Increment(); }
+
+void Metrics::RecordWebRequest(absl::string_view endpoint, int status,
+                               absl::Duration latency) {
+  // Family::Add finds an existing series under the family's lock: cheap
+  // next to a request that parsed HTTP and opened a sealed cookie.
+  web_requests_
+      ->Add({{"endpoint", std::string(endpoint)},
+             {"status", std::to_string(status)}})
+      .Increment();
+  web_latency_->Add({{"endpoint", std::string(endpoint)}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
+}
 
 void Metrics::AddCollector(Collector collector) {
   absl::MutexLock lock(&mu_);

@@ -7,6 +7,8 @@
 //   authgate_oauth_calls_total{provider,call,result}      counter
 //   authgate_oauth_call_duration_seconds{call}            histogram
 //   authgate_worker_rejections_total                      counter
+//   authgate_web_requests_total{endpoint,status}          counter
+//   authgate_web_request_duration_seconds{endpoint}       histogram
 // plus whatever registered collectors report at scrape time (verified-token
 // cache hits, JWKS fetches and failures, provider readiness, queue depth).
 //
@@ -76,6 +78,11 @@ class Metrics {
   // A call refused because the worker queue was full.
   void RecordWorkerRejection();
 
+  // One request of the browser face; `endpoint` is one of a fixed set
+  // (WebFace::EndpointLabel), `status` the HTTP status answered.
+  void RecordWebRequest(absl::string_view endpoint, int status,
+                        absl::Duration latency);
+
   // Adds families computed at scrape time.
   void AddCollector(Collector collector);
 
@@ -123,6 +130,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* oauth_calls_;
   prometheus::Family<prometheus::Histogram>* oauth_latency_;
   prometheus::Counter* worker_rejections_;
+  prometheus::Family<prometheus::Counter>* web_requests_;
+  prometheus::Family<prometheus::Histogram>* web_latency_;
   // Lazily resolved counters, [rpc][result][reason].
   std::array<std::atomic<prometheus::Counter*>, kRpcs * kResults * kReasons>
       validation_counters_{};

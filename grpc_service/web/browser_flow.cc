@@ -41,7 +41,7 @@ int SignInStatus(const absl::Status& status) {
   if (reason == ErrorReason::kConfigInvalid ||
       reason == ErrorReason::kInternal ||
       reason == ErrorReason::kSessionStoreUnavailable) {
-    return HttpStatusOf(status) == 400 ? 500 : HttpStatusOf(status);
+    return HttpStatusOf(status);
   }
   switch (status.code()) {
     case absl::StatusCode::kUnavailable:

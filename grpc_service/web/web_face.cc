@@ -219,6 +219,23 @@ WebResponse WebFace::UserInfo(const WebRequest& request) const {
   return response;
 }
 
+absl::string_view WebFace::EndpointLabel(absl::string_view path) const {
+  if (json_api_ != nullptr && absl::StartsWith(path, "/v1/")) {
+    return "json_api";
+  }
+  const std::string& prefix = context_.settings.prefix;
+  if (!absl::StartsWith(path, prefix)) return "other";
+  absl::string_view endpoint = path.substr(prefix.size());
+  for (absl::string_view known :
+       {"start", "callback", "auth", "userinfo", "sign_out"}) {
+    if (endpoint.size() == known.size() + 1 && endpoint[0] == '/' &&
+        endpoint.substr(1) == known) {
+      return known;
+    }
+  }
+  return "other";
+}
+
 WebResponse WebFace::Handle(const WebRequest& request) const {
   const std::string& prefix = context_.settings.prefix;
   WebResponse response;

@@ -65,6 +65,10 @@ class WebFace {
 
   WebResponse Handle(const WebRequest& request) const;
 
+  // A metric label for `path`: "start", "callback", "auth", "userinfo",
+  // "sign_out", "json_api" or "other" (never caller input).
+  absl::string_view EndpointLabel(absl::string_view path) const;
+
   // ext_authz's session path: the same judgement and identity headers as
   // /oauth2/auth for a Cookie header. The face must outlive the judge.
   CookieVerdict JudgeCookie(const std::string& cookie_header) const;

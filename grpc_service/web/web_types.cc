@@ -152,6 +152,11 @@ WebResponse JsonResponse(int status, const nlohmann::json& body) {
 }
 
 int HttpStatusOf(const absl::Status& status) {
+  ErrorReason reason = GetErrorReason(status);
+  if (reason == ErrorReason::kConfigInvalid ||
+      reason == ErrorReason::kInternal) {
+    return 500;
+  }
   switch (status.code()) {
     case absl::StatusCode::kOk:
       return 200;

@@ -75,7 +75,8 @@ WebResponse JsonResponse(int status, const nlohmann::json& body);
 // The HTTP status of a failed browser-face status: UNAUTHENTICATED 401,
 // PERMISSION_DENIED 403, INVALID_ARGUMENT / FAILED_PRECONDITION 400,
 // NOT_FOUND 404, RESOURCE_EXHAUSTED 429, UNAVAILABLE 503,
-// DEADLINE_EXCEEDED 504, others 500.
+// DEADLINE_EXCEEDED 504, others 500; and 500 whatever the code for
+// config_invalid and internal (authgate's fault, not the browser's).
 int HttpStatusOf(const absl::Status& status);
 
 // Adds "authgate-error-reason: <reason name of status>".

@@ -592,6 +592,14 @@ TEST_F(WebFaceTest, ExtAuthzJudgesCookiesAsAuthDoes) {
                                             ErrorReason::kSessionMissing));
 }
 
+TEST_F(WebFaceTest, EndpointLabelsAreAFixedSet) {
+  EXPECT_EQ(face_->EndpointLabel("/oauth2/auth"), "auth");
+  EXPECT_EQ(face_->EndpointLabel("/oauth2/sign_out"), "sign_out");
+  EXPECT_EQ(face_->EndpointLabel("/oauth2/authx"), "other");
+  EXPECT_EQ(face_->EndpointLabel("/oauth2"), "other");
+  EXPECT_EQ(face_->EndpointLabel("/anything/else"), "other");
+}
+
 TEST_F(WebFaceTest, UnknownPathsAndMethods) {
   WebResponse unknown = Get("/oauth2/nope");
   EXPECT_EQ(unknown.status, 404);

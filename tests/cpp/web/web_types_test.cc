@@ -68,6 +68,9 @@ TEST(HttpStatusTest, MapsCodes) {
   EXPECT_EQ(HttpStatusOf(absl::UnavailableError("")), 503);
   EXPECT_EQ(HttpStatusOf(absl::DeadlineExceededError("")), 504);
   EXPECT_EQ(HttpStatusOf(absl::InternalError("")), 500);
+  EXPECT_EQ(HttpStatusOf(MakeError(absl::StatusCode::kFailedPrecondition,
+                                   ErrorReason::kConfigInvalid, "")),
+            500);
 }
 
 TEST(ReasonHeaderTest, NamesTheReason) {
