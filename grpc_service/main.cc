@@ -252,8 +252,8 @@ Metrics::HealthReport ReadinessReport(const ProviderRegistry& registry,
     all = all && ready;
   }
   nlohmann::json body = {{"providers", std::move(providers)}};
-  if (web != nullptr && web->store().kind() == "redis") {
-    bool store_ok = web->store().Ping().ok();
+  if (web != nullptr && web->store()->kind() == "redis") {
+    bool store_ok = web->store()->Ping().ok();
     body["session_store"] = store_ok;
     all = all && store_ok;
   }
@@ -481,7 +481,7 @@ int Run(int argc, char** argv) {
                  {{"listen", config->web.listen},
                   {"port", http->port()},
                   {"prefix", config->web.prefix},
-                  {"session_store", std::string(web->store().kind())}});
+                  {"session_store", std::string(web->store()->kind())}});
   }
 
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
@@ -536,6 +536,7 @@ int Run(int argc, char** argv) {
       reload_now = false;
       reload_mu.Unlock();
       registry->ReloadSecrets();
+      if (web != nullptr) web->ReloadKeys();
       reload_mu.Lock();
     }
   });

@@ -12,6 +12,7 @@
 #include "grpc_service/web/identity_headers.h"
 #include "nlohmann/json.hpp"
 
+#include "authgate/config_object.h"
 #include "authgate/status.h"
 #include "authgate/v1/auth_service.pb.h"
 
@@ -78,13 +79,31 @@ absl::StatusOr<std::shared_ptr<SessionStore>> MakeSessionStore(
       MakeCookieSessionStore(std::move(keys), settings.cookie.name));
 }
 
+std::shared_ptr<const WebFace::Parts> WebFace::MakeParts(WebContext context) {
+  auto parts = std::make_shared<Parts>();
+  parts->context = std::move(context);
+  const WebContext& built = parts->context;
+  parts->gate = std::make_unique<SessionGate>(
+      built.cookie, built.settings.refresh_margin, built.store, built.client,
+      built.clock, built.logger);
+  // Points into *parts, which never moves.
+  parts->flow = std::make_unique<BrowserFlow>(&parts->context);
+  return parts;
+}
+
 absl::StatusOr<std::unique_ptr<WebFace>> WebFace::Create(
     const WebSettings& settings, Dependencies dependencies) {
   std::unique_ptr<WebFace> face(new WebFace());
-  WebContext& context = face->context_;
+  WebContext context;
   context.settings = settings;
   context.cookie = ToCookieSettings(settings.cookie);
+  face->reloadable_ =
+      dependencies.keys == nullptr && dependencies.store == nullptr;
   if (dependencies.keys == nullptr) {
+    absl::StatusOr<std::string> text =
+        ReadConfigFile("web.cookie.secret_file", settings.cookie.secret_file);
+    if (!text.ok()) return text.status();
+    face->key_file_text_ = *std::move(text);
     absl::StatusOr<SessionKeys> keys = SessionKeys::FromFile(
         "web.cookie.secret_file", settings.cookie.secret_file);
     if (!keys.ok()) return keys.status();
@@ -107,15 +126,53 @@ absl::StatusOr<std::unique_ptr<WebFace>> WebFace::Create(
   context.clock = dependencies.clock;
   context.logger = dependencies.logger;
   face->verifier_ = dependencies.verifier;
-  face->gate_ = std::make_unique<SessionGate>(
-      context.cookie, settings.refresh_margin, context.store, context.client,
-      context.clock, context.logger);
-  face->flow_ = std::make_unique<BrowserFlow>(&face->context_);
+  std::shared_ptr<const Parts> parts = MakeParts(std::move(context));
+  absl::MutexLock lock(&face->mu_);
+  face->parts_ = std::move(parts);
   return face;
 }
 
-WebResponse WebFace::Auth(const WebRequest& request) const {
-  const std::string& name = context_.cookie.name;
+void WebFace::ReloadKeys() {
+  if (!reloadable_) return;
+  absl::MutexLock reload(&reload_mu_);
+  std::shared_ptr<const Parts> current = Current();
+  const WebContext& now = current->context;
+  const std::string& path = now.settings.cookie.secret_file;
+  auto failed = [&](const absl::Status& status) {
+    now.logger->Warn("key_file_reload_failed",
+                     {{"field", "web.cookie.secret_file"},
+                      {"file", path},
+                      {"message", std::string(status.message())}});
+  };
+  absl::StatusOr<std::string> text =
+      ReadConfigFile("web.cookie.secret_file", path);
+  if (!text.ok()) return failed(text.status());
+  if (*text == key_file_text_) return;
+  absl::StatusOr<SessionKeys> keys =
+      SessionKeys::FromFile("web.cookie.secret_file", path);
+  if (!keys.ok()) return failed(keys.status());
+  WebContext next = now;
+  next.keys = std::make_shared<const SessionKeys>(*std::move(keys));
+  absl::StatusOr<std::shared_ptr<SessionStore>> store =
+      MakeSessionStore(next.settings, next.keys);
+  if (!store.ok()) return failed(store.status());
+  next.store = *std::move(store);
+  key_file_text_ = *std::move(text);
+  size_t count = next.keys->size();
+  std::shared_ptr<const Parts> parts = MakeParts(std::move(next));
+  {
+    absl::MutexLock lock(&mu_);
+    parts_ = std::move(parts);
+  }
+  current->context.logger->Info(
+      "key_file_reloaded",
+      {{"field", "web.cookie.secret_file"}, {"file", path}, {"keys", count}});
+}
+
+WebResponse WebFace::Auth(const Parts& parts, const WebRequest& request) const {
+  const WebContext& context = parts.context;
+  const SessionGate* gate = parts.gate.get();
+  const std::string& name = context.cookie.name;
   std::string cookie_header = request.JoinedHeader("cookie", "; ");
   std::string upstream_cookie =
       ParseCookieHeader(cookie_header)
@@ -141,15 +198,15 @@ WebResponse WebFace::Auth(const WebRequest& request) const {
     response.status = 202;
     for (auto& header : IdentityHeaders(
              IdentityOf(*token),
-             context_.settings.pass_access_token ? validate.token() : "")) {
+             context.settings.pass_access_token ? validate.token() : "")) {
       response.headers.push_back(std::move(header));
     }
   } else {
-    absl::StatusOr<SessionVerdict> verdict = gate_->Judge(cookie_header);
+    absl::StatusOr<SessionVerdict> verdict = gate->Judge(cookie_header);
     if (!verdict.ok()) {
       response = JsonError(verdict.status());
       if (SessionGate::ShouldClear(verdict.status())) {
-        for (std::string& value : gate_->ClearCookies(cookie_header)) {
+        for (std::string& value : gate->ClearCookies(cookie_header)) {
           response.AddHeader("Set-Cookie", std::move(value));
         }
       }
@@ -157,7 +214,7 @@ WebResponse WebFace::Auth(const WebRequest& request) const {
     }
     response.status = 202;
     for (auto& header : IdentityHeaders(IdentityOf(verdict->session),
-                                        context_.settings.pass_access_token
+                                        context.settings.pass_access_token
                                             ? verdict->session.access_token
                                             : "")) {
       response.headers.push_back(std::move(header));
@@ -174,21 +231,24 @@ WebResponse WebFace::Auth(const WebRequest& request) const {
 }
 
 CookieVerdict WebFace::JudgeCookie(const std::string& cookie_header) const {
+  std::shared_ptr<const Parts> parts = Current();
+  const WebContext& context = parts->context;
+  const SessionGate* gate = parts->gate.get();
   CookieVerdict out;
-  absl::StatusOr<SessionVerdict> verdict = gate_->Judge(cookie_header);
+  absl::StatusOr<SessionVerdict> verdict = gate->Judge(cookie_header);
   if (!verdict.ok()) {
     out.status = verdict.status();
     if (SessionGate::ShouldClear(out.status)) {
-      out.set_cookie = gate_->ClearCookies(cookie_header);
+      out.set_cookie = gate->ClearCookies(cookie_header);
     }
     return out;
   }
   out.headers = IdentityHeaders(IdentityOf(verdict->session),
-                                context_.settings.pass_access_token
+                                context.settings.pass_access_token
                                     ? verdict->session.access_token
                                     : std::string());
   out.subject = verdict->session.user.subject;
-  const std::string& name = context_.cookie.name;
+  const std::string& name = context.cookie.name;
   out.upstream_cookie =
       HeaderSafe(ParseCookieHeader(cookie_header)
                      .HeaderWithout(name, absl::StrCat(name, "_csrf_")));
@@ -196,16 +256,18 @@ CookieVerdict WebFace::JudgeCookie(const std::string& cookie_header) const {
   return out;
 }
 
-WebResponse WebFace::UserInfo(const WebRequest& request) const {
+WebResponse WebFace::UserInfo(const Parts& parts,
+                              const WebRequest& request) const {
+  const SessionGate* gate = parts.gate.get();
   std::string cookie_header = request.JoinedHeader("cookie", "; ");
-  absl::StatusOr<SessionVerdict> verdict = gate_->Judge(cookie_header);
+  absl::StatusOr<SessionVerdict> verdict = gate->Judge(cookie_header);
   if (!verdict.ok()) {
     WebResponse response =
         JsonResponse(HttpStatusOf(verdict.status()),
                      {{"error", ReasonName(verdict.status())}});
     AddReasonHeader(verdict.status(), response);
     if (SessionGate::ShouldClear(verdict.status())) {
-      for (std::string& value : gate_->ClearCookies(cookie_header)) {
+      for (std::string& value : gate->ClearCookies(cookie_header)) {
         response.AddHeader("Set-Cookie", std::move(value));
       }
     }
@@ -220,10 +282,12 @@ WebResponse WebFace::UserInfo(const WebRequest& request) const {
 }
 
 absl::string_view WebFace::EndpointLabel(absl::string_view path) const {
+  std::shared_ptr<const Parts> parts = Current();
+  const WebContext& context = parts->context;
   if (json_api_ != nullptr && absl::StartsWith(path, "/v1/")) {
     return "json_api";
   }
-  const std::string& prefix = context_.settings.prefix;
+  const std::string& prefix = context.settings.prefix;
   if (!absl::StartsWith(path, prefix)) return "other";
   absl::string_view endpoint = path.substr(prefix.size());
   for (absl::string_view known :
@@ -237,7 +301,11 @@ absl::string_view WebFace::EndpointLabel(absl::string_view path) const {
 }
 
 WebResponse WebFace::Handle(const WebRequest& request) const {
-  const std::string& prefix = context_.settings.prefix;
+  // One snapshot per request: a key rotation never splits one.
+  std::shared_ptr<const Parts> parts = Current();
+  const WebContext& context = parts->context;
+  const BrowserFlow* flow = parts->flow.get();
+  const std::string& prefix = context.settings.prefix;
   WebResponse response;
   absl::string_view path = request.path;
   bool get = request.method == "GET" || request.method == "HEAD";
@@ -268,15 +336,15 @@ WebResponse WebFace::Handle(const WebRequest& request) const {
       response.status = 405;
       response.AddHeader("Allow", sign_out ? "GET, POST" : "GET, HEAD");
     } else if (endpoint == "/start") {
-      response = flow_->Start(request);
+      response = flow->Start(request);
     } else if (endpoint == "/callback") {
-      response = flow_->Callback(request);
+      response = flow->Callback(request);
     } else if (sign_out) {
-      response = flow_->SignOut(request);
+      response = flow->SignOut(request);
     } else if (endpoint == "/auth") {
-      response = Auth(request);
+      response = Auth(*parts, request);
     } else {
-      response = UserInfo(request);
+      response = UserInfo(*parts, request);
     }
   }
   response.AddHeader("Cache-Control", "no-store");

@@ -22,7 +22,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "grpc_service/ext_authz_service.h"
 #include "grpc_service/json_api/json_api.h"
 #include "grpc_service/logger.h"
@@ -73,20 +75,45 @@ class WebFace {
   // /oauth2/auth for a Cookie header. The face must outlive the judge.
   CookieVerdict JudgeCookie(const std::string& cookie_header) const;
 
-  const SessionGate& gate() const { return *gate_; }
-  SessionStore& store() const { return *context_.store; }
+  // The session store in use (readiness probes PING a Redis one).
+  std::shared_ptr<SessionStore> store() const {
+    return Current()->context.store;
+  }
+
+  // Re-reads web.cookie.secret_file (rotation: a new first key seals from
+  // now on, every listed key opens); a changed, usable ring replaces the
+  // keys and the store built on them for the requests that start next. An
+  // unusable file keeps the current ring (logged key_file_reload_failed,
+  // naming the field, never a key). No-op when the keys or the store were
+  // given in Dependencies. Called by the server's secret poll and SIGHUP.
+  void ReloadKeys();
 
  private:
+  // What one request runs with; replaced whole when the key ring changes.
+  struct Parts {
+    WebContext context;
+    std::unique_ptr<SessionGate> gate;
+    std::unique_ptr<BrowserFlow> flow;
+  };
   WebFace() = default;
 
-  WebResponse Auth(const WebRequest& request) const;
-  WebResponse UserInfo(const WebRequest& request) const;
+  static std::shared_ptr<const Parts> MakeParts(WebContext context);
+  std::shared_ptr<const Parts> Current() const {
+    absl::MutexLock lock(&mu_);
+    return parts_;
+  }
 
-  WebContext context_;
+  WebResponse Auth(const Parts& parts, const WebRequest& request) const;
+  WebResponse UserInfo(const Parts& parts, const WebRequest& request) const;
+
   const TokenVerifier* verifier_ = nullptr;
-  std::unique_ptr<SessionGate> gate_;
-  std::unique_ptr<BrowserFlow> flow_;
   std::shared_ptr<const JsonApi> json_api_;
+  // Set when the ring comes from the file (reloadable): its last content.
+  bool reloadable_ = false;
+  std::string key_file_text_;
+  absl::Mutex reload_mu_;  // one ReloadKeys() at a time
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Parts> parts_ ABSL_GUARDED_BY(mu_);
 };
 
 // The cookie attributes of `settings` ("lax" → "Lax", ...).

@@ -2,7 +2,10 @@
 // FakeClock: the browser face's contract (docs/web.md) without sockets.
 #include "grpc_service/web/web_face.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -132,8 +135,10 @@ class WebFaceTest : public ::testing::Test {
       return absl::StatusOr<std::shared_ptr<OAuthClient>>(client);
     };
     face_deps.verifier = verifier_.get();
-    face_deps.keys = keys_;
-    face_deps.store = MakeCookieSessionStore(keys_, settings_.cookie.name);
+    if (!keys_from_file_) {
+      face_deps.keys = keys_;
+      face_deps.store = MakeCookieSessionStore(keys_, settings_.cookie.name);
+    }
     face_deps.clock = clock_;
     face_deps.logger = logger_;
     absl::StatusOr<std::unique_ptr<WebFace>> face =
@@ -211,7 +216,15 @@ class WebFaceTest : public ::testing::Test {
   std::unique_ptr<TokenVerifier> verifier_;
   std::shared_ptr<const SessionKeys> keys_;
   std::unique_ptr<WebFace> face_;
+  // Build() reads settings_.cookie.secret_file instead of injecting keys.
+  bool keys_from_file_ = false;
 };
+
+std::string WriteKeyFile(const std::string& text) {
+  std::string path = absl::StrCat(::testing::TempDir(), "/", getpid(), "_keys");
+  std::ofstream(path) << text;
+  return path;
+}
 
 TEST_F(WebFaceTest, StartRedirectsToTheProviderWithAFlowCookie) {
   WebResponse response =
@@ -598,6 +611,37 @@ TEST_F(WebFaceTest, EndpointLabelsAreAFixedSet) {
   EXPECT_EQ(face_->EndpointLabel("/oauth2/authx"), "other");
   EXPECT_EQ(face_->EndpointLabel("/oauth2"), "other");
   EXPECT_EQ(face_->EndpointLabel("/anything/else"), "other");
+}
+
+TEST_F(WebFaceTest, ReloadedKeyRingOpensOldCookiesUntilTheirKeyIsDropped) {
+  // base64 of 32 bytes 'a' and 32 bytes 'b'.
+  const std::string old_key = "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=";
+  const std::string new_key = "YmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmI=";
+  settings_.cookie.secret_file = WriteKeyFile(old_key + "\n");
+  keys_from_file_ = true;
+  Build();
+  SignIn sign_in = SignInUser();
+  ASSERT_EQ(sign_in.callback.status, 302);
+  auto auth = [&](const std::string& cookie) {
+    return Get("/oauth2/auth", {{"cookie", cookie}});
+  };
+  // An unusable file keeps the ring.
+  WriteKeyFile("not a key\n");
+  face_->ReloadKeys();
+  EXPECT_EQ(auth(sign_in.session_cookie).status, 202);
+  // The new key seals; the old one still opens.
+  WriteKeyFile(new_key + "\n" + old_key + "\n");
+  face_->ReloadKeys();
+  EXPECT_EQ(auth(sign_in.session_cookie).status, 202);
+  SignIn second = SignInUser();
+  ASSERT_EQ(second.callback.status, 302);
+  // The old key dropped: its cookies are session_invalid, the new ones open.
+  WriteKeyFile(new_key + "\n");
+  face_->ReloadKeys();
+  WebResponse old_cookie = auth(sign_in.session_cookie);
+  EXPECT_EQ(old_cookie.status, 401);
+  EXPECT_EQ(old_cookie.Header("authgate-error-reason"), "session_invalid");
+  EXPECT_EQ(auth(second.session_cookie).status, 202);
 }
 
 TEST_F(WebFaceTest, UnknownPathsAndMethods) {
