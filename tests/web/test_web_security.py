@@ -144,6 +144,20 @@ def test_provider_error_on_callback_is_a_page_not_a_500(stack_factory):
     assert "<script>" not in answer.text
 
 
+def test_provider_down_during_the_exchange(stack_factory, oidc):
+    stack = stack_factory()
+    started = stack.start("/")
+    callback = providers.login_redirect(started.header("Location"), oidc, "pat")
+    parts = urllib.parse.urlsplit(callback)
+    providers.set_outage(oidc, True)
+    try:
+        answer = request(f"{stack.servers[0].url}{parts.path}?{parts.query}",
+                         headers={"Cookie": cookie_header(started.set_cookies())})
+    finally:
+        providers.set_outage(oidc, False)
+    expect(answer, 503, "provider_unavailable")
+
+
 # --- open redirects -------------------------------------------------------------
 
 REFUSED = [
@@ -365,6 +379,8 @@ def test_json_validate_token_agrees_with_grpc(stack_factory, oidc, pb):
     expect(request(url, "POST", {"Content-Type": "application/json"}, b"{not json"),
            400, "invalid_argument")
     assert request(stack.servers[0].url + "/v1/NoSuchRpc", "POST", {}, b"{}").status == 404
+    big = json.dumps({"token": "x" * (1024 * 1024 + 1)}).encode()
+    assert request(url, "POST", {"Content-Type": "application/json"}, big).status == 413
 
 
 # --- nothing secret in the output -----------------------------------------------
