@@ -21,6 +21,7 @@
 //   {"clear_cookies": true}                forget every cookie
 //   {"set_cookie": {name, value, url}}     add or replace one cookie
 //   {"page": true}                         the current page's state
+//   {"screenshot": PATH}                   a PNG of the page
 //   {"sleep": MS}
 // Environment: CHROMIUM (default /usr/bin/chromium).
 import readline from 'node:readline';
@@ -132,6 +133,10 @@ async function runStep(ctx, step) {
     return { set: success };
   }
   if (step.page) return pageState(page, null);
+  if (step.screenshot) {
+    await page.screenshot({ path: step.screenshot });
+    return { screenshot: step.screenshot };
+  }
   if (step.sleep !== undefined) {
     await new Promise((r) => { setTimeout(r, Number(step.sleep)); });
     return {};
