@@ -354,7 +354,18 @@ bool RedirectPolicy::Allowed(absl::string_view rd) const {
   if (!std::all_of(rd.begin(), rd.end(), IsUrlByte) || !EscapesWellFormed(rd)) {
     return false;
   }
-  std::vector<std::string> forms = Forms(rd);
+  // The part before the query is decoded and judged in every form: that is
+  // what a browser or a normalising proxy resolves. The query is the app's
+  // own: a decoded space or '/' there is ordinary ("?q=a%20b"), a decoded
+  // control character is not.
+  const size_t query = std::min(rd.find_first_of("?#"), rd.size());
+  for (const std::string& form : Forms(rd.substr(query))) {
+    for (char c : form) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) return false;
+    }
+  }
+  std::vector<std::string> forms = Forms(rd.substr(0, query));
   for (const std::string& form : forms) {
     if (!FormAcceptable(form)) return false;
   }
