@@ -236,12 +236,10 @@ WebResponse BrowserFlow::SignOut(const WebRequest& request) const {
   if (request.Header("sec-fetch-site") == "cross-site") {
     return ErrorPage(cross_site(), "Forbidden");
   }
-  absl::string_view origin = request.Header("origin");
-  bool has_origin = false;
-  for (const auto& [name, value] : request.headers)
-    has_origin |= name == "origin";
-  if (has_origin &&
-      !context_.policy->SameSiteOrigin(origin, request.Header("host"))) {
+  // Any Origin, "null" included, must be this site or an allowed domain.
+  if (request.HasHeader("origin") &&
+      !context_.policy->SameSiteOrigin(request.Header("origin"),
+                                       request.Header("host"))) {
     return ErrorPage(cross_site(), "Forbidden");
   }
   absl::StatusOr<HeaderList> query = ParseForm(request.query);

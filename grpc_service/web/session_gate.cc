@@ -111,7 +111,13 @@ absl::StatusOr<SessionVerdict> SessionGate::Judge(
          {"reason",
           std::string(ErrorReasonName(GetErrorReason(tokens.status())))},
          {"oauth_error", GetOAuthError(tokens.status())}});
-    if (ProviderDown(tokens.status())) return tokens.status();
+    // Down, or authgate's own client misconfigured (invalid_client): the
+    // session is not the user's fault and is kept.
+    if (ProviderDown(tokens.status()) ||
+        tokens.status().code() == absl::StatusCode::kFailedPrecondition ||
+        tokens.status().code() == absl::StatusCode::kInternal) {
+      return tokens.status();
+    }
     absl::Status deleted = store_->Delete(verdict.cookie_value);
     if (!deleted.ok()) {
       logger_->Warn(

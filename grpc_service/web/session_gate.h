@@ -13,7 +13,8 @@
 //                                   session is deleted from the store)
 //   provider down during refresh    kUnavailable provider_unavailable (or
 //                                   kDeadlineExceeded provider_timeout); the
-//                                   session is kept
+//                                   session is kept (also when the provider
+//                                   refuses authgate's client: invalid_client)
 //   store down                      kUnavailable session_store_unavailable
 // A refresh result is remembered for kRefreshReuse, so a request that still
 // carries the pre-refresh cookie (it raced the first one) reuses it instead

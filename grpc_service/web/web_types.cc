@@ -57,6 +57,13 @@ absl::string_view WebRequest::Header(absl::string_view name) const {
   return "";
 }
 
+bool WebRequest::HasHeader(absl::string_view name) const {
+  for (const auto& header : headers) {
+    if (header.first == name) return true;
+  }
+  return false;
+}
+
 std::string WebRequest::JoinedHeader(absl::string_view name,
                                      absl::string_view separator) const {
   std::string out;

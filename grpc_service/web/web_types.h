@@ -30,6 +30,7 @@ struct WebRequest {
 
   // The first header `name` (lower case) has; "" when absent.
   absl::string_view Header(absl::string_view name) const;
+  bool HasHeader(absl::string_view name) const;
   // Every value of header `name` joined by `separator` (Cookie: "; ").
   std::string JoinedHeader(absl::string_view name,
                            absl::string_view separator) const;

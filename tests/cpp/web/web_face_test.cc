@@ -474,6 +474,19 @@ TEST_F(WebFaceTest, ProviderDownDuringRefreshIs503AndKeepsTheSession) {
   EXPECT_TRUE(SetCookies(response).empty());
 }
 
+TEST_F(WebFaceTest, RefusedClientKeepsTheSession) {
+  SignIn sign_in = SignInUser(/*expires_in=*/30);
+  clock_->Advance(absl::Seconds(40));
+  http_->SetJson(kToken, {{"error", "invalid_client"}}, {}, 401);
+  WebResponse response =
+      Get("/oauth2/auth", {{"cookie", sign_in.session_cookie}});
+  EXPECT_EQ(response.Header("authgate-error-reason"), "oauth_invalid_client");
+  EXPECT_TRUE(SetCookies(response).empty());
+  AnswerExchange("", 3600);  // the client is fixed: the same cookie works
+  EXPECT_EQ(Get("/oauth2/auth", {{"cookie", sign_in.session_cookie}}).status,
+            202);
+}
+
 TEST_F(WebFaceTest, BearerVerdictsAreTheVerifiers) {
   int64_t now = absl::ToUnixSeconds(clock_->Now());
   nlohmann::json claims = {{"iss", kIssuer},   {"sub", "svc-1"},
