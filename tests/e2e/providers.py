@@ -341,11 +341,16 @@ def set_outage(provider, on: bool) -> None:
     _admin(_admin_base(provider), "/admin/outage?on=" + ("1" if on else "0"), "POST")
 
 
-def register_user(provider, username: str) -> str:
-    """Returns the sub the provider uses for `username`."""
+def register_user(provider, username: str, padding: int | None = None) -> str:
+    """Returns the sub the provider uses for `username`. `padding` (when
+    given) sets the length of a `custom:padding` claim in its tokens from
+    now on, refreshes included (0 removes it): big ID tokens, big sessions."""
+    query = {"username": username}
+    if padding is not None:
+        query["padding"] = str(padding)
     return _admin(
         _admin_base(provider),
-        "/admin/user?username=" + urllib.parse.quote(username),
+        "/admin/user?" + urllib.parse.urlencode(query),
         "POST",
     )["sub"]
 

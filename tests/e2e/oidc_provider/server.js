@@ -24,6 +24,9 @@
 //        access_token_ttl}: adds or replaces an authorization_code +
 //        refresh_token client (scopes openid email profile offline_access)
 //        whose user access tokens live access_token_ttl seconds
+//   POST /admin/user?username=U[&padding=N]  registers U (the login form
+//        takes the returned sub); N > 0 gives its tokens a custom:padding
+//        claim of N characters (0 removes it), for oversized sessions
 //   POST /admin/revoke_grants?sub=S[&client_id=C]  ends every grant of the
 //        account (its refresh and access tokens), as an admin revoking a
 //        user's sessions at the provider would
@@ -81,6 +84,9 @@ function subjectFor(username) {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 const usernames = new Map();
+// Length of the `custom:padding` claim per sub (POST /admin/user?padding=N),
+// so a test can make ID tokens, and the sessions sealing them, big.
+const paddings = new Map();
 
 // Clients added with POST /admin/client (client_id → metadata) and their
 // user access-token lifetimes in seconds.
@@ -142,7 +148,7 @@ function configuration() {
       'aws.cognito.signin.user.admin'],
     claims: {
       openid: ['sub', 'token_use', 'cognito:username', 'cognito:groups',
-        'preferred_username', 'groups'],
+        'preferred_username', 'groups', 'custom:padding'],
       email: ['email', 'email_verified'],
       profile: ['name'],
     },
@@ -212,6 +218,8 @@ function configuration() {
             name: username,
           };
           if (use === 'id_token') claims.token_use = 'id';
+          const padding = paddings.get(sub) ?? 0;
+          if (padding > 0) claims['custom:padding'] = 'p'.repeat(padding);
           return claims;
         },
       };
@@ -417,11 +425,21 @@ async function admin(req, res, url, issuer) {
     return json(res, 200, { revoked });
   }
   if (path === '/admin/user' && req.method === 'POST') {
-    // Registers a username → sub mapping (the login form takes the sub).
+    // Registers a username → sub mapping (the login form takes the sub);
+    // padding=N (when given) sets the length of its custom:padding claim
+    // (0: none) for the tokens issued from now on, refreshes included.
     const username = url.searchParams.get('username');
     const sub = subjectFor(username);
     usernames.set(sub, username);
-    return json(res, 200, { username, sub });
+    const padding = url.searchParams.get('padding');
+    if (padding !== null) {
+      const length = Number(padding);
+      if (!Number.isInteger(length) || length < 0 || length > 1000000) {
+        return json(res, 400, { error: 'padding must be an integer 0..1000000' });
+      }
+      paddings.set(sub, length);
+    }
+    return json(res, 200, { username, sub, padding: paddings.get(sub) ?? 0 });
   }
   return json(res, 404, { error: 'not_found' });
 }
