@@ -1,7 +1,8 @@
 """The browser face as a person meets it: headless Chromium, the provider's
 real login and consent pages, nginx auth_request in front of the demo app.
 Once with the cookie store, once with Redis behind two authgate-servers
-(each behind its own nginx)."""
+(each behind its own nginx), once with a cookie-store session split over
+three cookies."""
 
 import time
 
@@ -108,3 +109,35 @@ def test_redis_sessions_shared_by_two_servers(stack_factory, demo, oidc, redis, 
     refused = stack.auth({"_authgate": ticket}, i=1)
     assert refused.status == 401, refused
     assert refused.reason == "session_missing"
+
+
+def test_split_session_in_the_browser(stack_factory, demo, oidc, browser):
+    """A session of three cookies (a big ID token) through nginx: Chromium
+    keeps every chunk, the refresh re-sets each one (nginx.conf.template's
+    rebuilt Set-Cookie headers), sign-out clears them all."""
+    stack = stack_factory(nginx=True, demo=demo, access_ttl=ACCESS_TTL,
+                          sign_out=True, web=WEB)
+    base = stack.bases[0]
+    providers.register_user(oidc, "gwen", padding=4000)
+    chunks = [f"_authgate_{i}" for i in range(3)]
+    sign_in(browser, oidc, base, "gwen")
+    cookies = session_cookies(browser)
+    assert sorted(cookies) == chunks, cookies
+    before = providers.stats(oidc)["refresh"]
+
+    time.sleep(ACCESS_TTL + 0.5)
+    page = browser.reload()
+    assert page["status"] == 200 and page["h1"] == "Hello gwen", page
+    assert providers.stats(oidc)["refresh"] == before + 1
+    refreshed = session_cookies(browser)
+    assert sorted(refreshed) == chunks, refreshed
+    assert all(refreshed[n]["value"] != cookies[n]["value"] for n in chunks)
+    page = browser.reload()
+    assert page["status"] == 200 and page["h1"] == "Hello gwen", page
+    assert providers.stats(oidc)["refresh"] == before + 1
+    assert "_authgate" not in demo.last()["headers"].get("cookie", "")
+
+    sign_out(browser, oidc, base)
+    # Only the flow cookie of the sign-in the site asks for again.
+    left = session_cookies(browser)
+    assert [n for n in left if not n.startswith("_authgate_csrf_")] == [], left
