@@ -8,7 +8,7 @@ import time
 
 import providers
 from conftest import cookie_header
-from test_split_sessions import CHUNKS, THREE
+from test_split_sessions import ACCESS_TTL, CHUNKS, SLEEP, THREE, WEB
 
 UNAUTHENTICATED = 16
 REALM = 'Bearer realm="authgate"'
@@ -43,7 +43,7 @@ def denied(response) -> tuple[int, int, dict]:
 
 
 def test_check_with_a_session_cookie(stack_factory, oidc, pb):
-    stack = stack_factory(access_ttl=2, web={"refresh_margin": "1s"})
+    stack = stack_factory(access_ttl=ACCESS_TTL, web=WEB)
     server = stack.servers[0]
     sub = providers.register_user(oidc, "quinn", padding=THREE)
     signed = stack.sign_in("quinn")
@@ -86,7 +86,7 @@ def test_check_with_a_session_cookie(stack_factory, oidc, pb):
     # Past the access token's life: refreshed, the new chunks for the
     # browser in response_headers_to_add, appended (one per cookie).
     refreshes = providers.stats(oidc)["refresh"]
-    time.sleep(2.2)
+    time.sleep(SLEEP)
     response = check(pb, server, {"cookie": cookie})
     assert response.status.code == 0, response
     assert providers.stats(oidc)["refresh"] == refreshes + 1

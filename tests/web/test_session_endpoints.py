@@ -11,6 +11,7 @@ import pytest
 
 import providers
 from conftest import cookie_header, request
+from test_split_sessions import ACCESS_TTL, SLEEP, WEB
 
 
 def flip(value: str, at: int) -> str:
@@ -62,10 +63,10 @@ def test_userinfo(stack_factory, oidc):
 @pytest.mark.parametrize("store", ["cookie", "redis"])
 def test_concurrent_requests_share_one_refresh(stack_factory, oidc, fixture_value, store):
     redis = fixture_value("redis") if store == "redis" else None
-    stack = stack_factory(redis=redis, access_ttl=2, web={"refresh_margin": "1s"})
+    stack = stack_factory(redis=redis, access_ttl=ACCESS_TTL, web=WEB)
     signed = stack.sign_in("vic")
     before = providers.stats(oidc)
-    time.sleep(2.2)
+    time.sleep(SLEEP)
     barrier = threading.Barrier(8)
 
     def one(_):

@@ -18,8 +18,12 @@ CHUNKS = [f"{SESSION}_{i}" for i in range(3)]
 # custom:padding lengths whose sessions take one cookie (about 1.7 KB
 # sealed), two (5.3 KB) and three (8.9 KB) of at most 3800 bytes.
 ONE, TWO, THREE = 0, 2000, 4000
-ACCESS_TTL = 2
-WEB = {"refresh_margin": "1s"}
+# Access tokens live 6 s and are refreshed in their last 3 s: a session is
+# fresh for 3 s after its sign-in or refresh (room for a loaded machine),
+# and due once SLEEP has passed.
+ACCESS_TTL = 6
+WEB = {"refresh_margin": "3s"}
+SLEEP = 3.3
 
 
 class Jar(dict):
@@ -90,7 +94,7 @@ def test_split_session_through_nginx(stack_factory, demo, oidc):
     providers.register_user(oidc, "walt", padding=ONE)
     before = providers.stats(oidc)["refresh"]
     old = dict(wanda)
-    time.sleep(ACCESS_TTL + 0.2)
+    time.sleep(SLEEP)
     page = request(front + "/orders", headers=wanda.header)
     assert page.status == 200 and "<h1>Hello wanda</h1>" in page.text, page
     changes = wanda.apply(page)
@@ -144,7 +148,7 @@ def test_refresh_resizes_the_session_cookies(stack_factory, oidc):
         jars[user] = Jar(signed.cookies)
     for user, _, padding, _ in cases:
         providers.register_user(oidc, user, padding=padding)
-    time.sleep(ACCESS_TTL + 0.2)
+    time.sleep(SLEEP)
     for user, chunks, _, after in cases:
         jar = jars[user]
         answer = stack.auth(jar)
