@@ -5,6 +5,7 @@ headers nginx passes from authgate's /oauth2/auth and says who is there.
                     and X-Auth-Request-Email (<h1>Hello nobody</h1> without)
     GET /_seen      JSON of the headers of the last request before it, so a
                     test proves which identity headers and cookies arrived
+    GET /_status/N  the page above with HTTP status N (an app's error page)
 
 Run alone: python3 demo_app.py [PORT]; prints {"port": N} when listening.
 """
@@ -49,7 +50,10 @@ class DemoApp:
                     f"<h1>Hello {html.escape(user)}</h1><p>{html.escape(email)}</p>"
                     "</body></html>"
                 )
-                self._send(200, "text/html; charset=utf-8", body)
+                status = 200
+                if self.path.startswith("/_status/") and self.path[9:].isdigit():
+                    status = int(self.path[9:])
+                self._send(status, "text/html; charset=utf-8", body)
 
             def _send(self, status, content_type, body):
                 data = body.encode()
