@@ -152,3 +152,31 @@ def test_check_refuses_a_tampered_or_missing_session(stack_factory, pb):
     code, status, body = denied(response)
     assert (code, status, body["error"]) == (UNAUTHENTICATED, 401, "invalid_token")
     assert body["reason"] == "token_malformed", body
+
+
+def test_check_with_a_redis_session_ended_or_unreachable(stack_factory, oidc, redis, pb):
+    """Redis sessions: a refresh the provider refuses ends the session (401
+    session_expired, cleared, deleted from Redis); Redis down is 503
+    session_store_unavailable, never a 401 and never a cleared cookie."""
+    stack = stack_factory(redis=redis, access_ttl=ACCESS_TTL, web=WEB)
+    server = stack.servers[0]
+    ended = stack.sign_in("sam")
+    kept = stack.sign_in("sue")
+    assert len(redis.command("KEYS", "authgate:session:*")) == 2
+    assert providers.revoke_grants(oidc, providers.register_user(oidc, "sam"),
+                                   stack.client_id) == 1
+    time.sleep(SLEEP)
+    response = check(pb, server, {"cookie": cookie_header(ended.cookies)})
+    code, status, body = denied(response)
+    assert (code, status, body["error"], body["reason"]) == (
+        UNAUTHENTICATED, 401, "invalid_token", "session_expired"), body
+    assert [(k, v) for k, v, _ in options(pb, response.denied_response.headers)][2:] == [
+        ("set-cookie", "_authgate=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax")]
+    assert len(redis.command("KEYS", "authgate:session:*")) == 1
+
+    redis.stop()
+    response = check(pb, server, {"cookie": cookie_header(kept.cookies)})
+    code, status, body = denied(response)
+    assert (code, status, body["reason"]) == (14, 503, "session_store_unavailable"), body
+    # No challenge and no Set-Cookie: the session is not the caller's fault.
+    assert [k for k, _, _ in options(pb, response.denied_response.headers)] == ["content-type"]
