@@ -596,7 +596,7 @@ absl::Status ValidateWeb(const ServerConfig& config) {
         CheckDurationRange(durations[i].first, values[i], durations[i].second));
   }
   AUTHGATE_RETURN_IF_ERROR(
-      CheckCountRange("web.threads", web.threads, {1, 256}));
+      CheckCountRange("web.threads", web.threads, {1, 1024}));
   if (web.session_store.type == "redis") {
     if (web.session_store.url.empty()) {
       return ConfigFieldError("web.session_store.url",

@@ -15,20 +15,36 @@
 namespace authgate::service {
 namespace {
 
+// A header value as written: a byte that could end the line (CR, LF) or
+// is another control becomes a space. Handlers already give clean values;
+// this is the last line against a response-splitting claim.
+void AppendHeaderValue(absl::string_view value, std::string& out) {
+  for (char c : value) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    out.push_back((u < 0x20 && c != '\t') || u == 0x7f ? ' ' : c);
+  }
+}
+
+// The whole response in one write: civetweb's header API sends each line
+// on its own (8 sends for an /oauth2/auth answer, measured 54 against 13
+// µs of server CPU per request, scripts/bench_http_stack).
 void Write(mg_connection* connection, const WebRequest& request,
            const WebResponse& response, bool close) {
-  mg_response_header_start(connection, response.status);
+  std::string out;
+  out.reserve(256 + response.body.size());
+  absl::StrAppend(&out, "HTTP/1.1 ", response.status, " ",
+                  mg_get_response_code_text(connection, response.status),
+                  "\r\n");
   for (const auto& [name, value] : response.headers) {
-    mg_response_header_add(connection, name.c_str(), value.c_str(),
-                           static_cast<int>(value.size()));
+    absl::StrAppend(&out, name, ": ");
+    AppendHeaderValue(value, out);
+    out.append("\r\n");
   }
-  std::string length = std::to_string(response.body.size());
-  mg_response_header_add(connection, "Content-Length", length.c_str(), -1);
-  if (close) mg_response_header_add(connection, "Connection", "close", -1);
-  mg_response_header_send(connection);
-  if (request.method != "HEAD" && !response.body.empty()) {
-    mg_write(connection, response.body.data(), response.body.size());
-  }
+  absl::StrAppend(&out, "Content-Length: ", response.body.size(), "\r\n");
+  if (close) out.append("Connection: close\r\n");
+  out.append("\r\n");
+  if (request.method != "HEAD") out.append(response.body);
+  mg_write(connection, out.data(), out.size());
 }
 
 // civetweb's own messages may quote a request line (which can carry a code
@@ -82,6 +98,24 @@ int HttpServer::OnRequest(::mg_connection* connection) {
   return response.status;
 }
 
+int HttpServer::OnHttpError(::mg_connection* connection, int status,
+                            const char* /*message: may quote the request*/) {
+  absl::Status refused = MakeError(
+      absl::StatusCode::kInvalidArgument, ErrorReason::kInvalidArgument,
+      status == 413 || status == 431
+          ? absl::StrCat("request head exceeds ", kMaxHeaderBytes, " bytes")
+          : "malformed HTTP request (header values may not hold control "
+            "characters, tabs included)");
+  nlohmann::json body = {{"error", "invalid_argument"},
+                         {"message", std::string(refused.message())}};
+  WebResponse response = JsonResponse(status, body);
+  AddReasonHeader(refused, response);
+  WebRequest request;  // unparsed: answer as to a GET
+  request.method = "GET";
+  Write(connection, request, response, /*close=*/true);
+  return 0;
+}
+
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const Options& options, Handler handler) {
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(handler)));
@@ -89,21 +123,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   std::string timeout =
       std::to_string(absl::ToInt64Milliseconds(kRequestTimeout));
   std::string max_request = std::to_string(kMaxHeaderBytes);
-  const char* mg_options[] = {"listening_ports",
-                              options.listen.c_str(),
-                              "num_threads",
-                              threads.c_str(),
-                              "request_timeout_ms",
-                              timeout.c_str(),
-                              "enable_keep_alive",
-                              "yes",
-                              "max_request_size",
-                              max_request.c_str(),
-                              nullptr};
+  const char* mg_options[] = {
+      "listening_ports", options.listen.c_str(), "num_threads", threads.c_str(),
+      "request_timeout_ms", timeout.c_str(), "enable_keep_alive", "yes",
+      // Without it a small answer after a small
+      // request waits for the peer's delayed ACK
+      // (40 ms; measured 360 requests/s).
+      "tcp_nodelay", "1", "max_request_size", max_request.c_str(), nullptr};
   mg_callbacks callbacks;
   std::memset(&callbacks, 0, sizeof(callbacks));
   callbacks.begin_request = &HttpServer::OnRequest;
   callbacks.log_message = &DropLogMessage;
+  callbacks.http_error = &HttpServer::OnHttpError;
   server->context_ = mg_start(&callbacks, server.get(), mg_options);
   if (server->context_ == nullptr) {
     return MakeError(

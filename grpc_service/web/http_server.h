@@ -3,8 +3,12 @@
 // WebRequest for a handler (WebFace::Handle) and writing its WebResponse.
 //
 // Bounds: request line and headers at most kMaxHeaderBytes (civetweb's
-// max_request_size; larger is refused by civetweb), bodies at most
-// kMaxBodyBytes (413), request_timeout_ms kRequestTimeout, keep-alive on.
+// max_request_size), bodies at most kMaxBodyBytes (413),
+// request_timeout_ms kRequestTimeout, keep-alive on. What civetweb refuses
+// itself (a head over the bound, a malformed request: civetweb also refuses
+// control characters in header values, tabs included) is answered by
+// OnHttpError in the face's JSON with authgate-error-reason
+// invalid_argument, never with the request's text.
 //
 //   auto server = HttpServer::Start({"127.0.0.1:0", 16}, handler).value();
 //   int port = server->port();
@@ -30,7 +34,10 @@ class HttpServer {
  public:
   using Handler = std::function<WebResponse(const WebRequest&)>;
 
-  static constexpr size_t kMaxHeaderBytes = 16 * 1024;
+  // A token up to the verifier's bound (16 KiB) must reach the handler
+  // (which answers token_too_large) with a session split over three
+  // cookies (11 KiB) and a proxy's own headers beside it.
+  static constexpr size_t kMaxHeaderBytes = 64 * 1024;
   static constexpr size_t kMaxBodyBytes = 1024 * 1024;
   static constexpr absl::Duration kRequestTimeout = absl::Seconds(10);
 
@@ -56,6 +63,8 @@ class HttpServer {
  private:
   explicit HttpServer(Handler handler) : handler_(std::move(handler)) {}
   static int OnRequest(::mg_connection* connection);
+  static int OnHttpError(::mg_connection* connection, int status,
+                         const char* message);
 
   Handler handler_;
   mg_context* context_ = nullptr;

@@ -51,7 +51,10 @@ struct WebSettings {
   WebSessionStoreSettings session_store;
   bool userinfo = false;
   bool pass_access_token = false;
-  size_t threads = 16;
+  // civetweb serves each open connection on one thread while it is kept
+  // alive (idle ones are let go after 500 ms), so this bounds the proxy's
+  // concurrent keep-alive connections: a connection beyond it waits.
+  size_t threads = 64;
 
   bool enabled() const { return !listen.empty(); }
 };

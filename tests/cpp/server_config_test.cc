@@ -599,7 +599,7 @@ TEST(ServerConfigWebTest, NamesEveryWebError) {
   EXPECT_EQ(error(with_secret(R"(, "refresh_margin": "2h")")),
             "web.refresh_margin: must be between 0s and 1h, got 2h");
   EXPECT_EQ(error(with_secret(R"(, "threads": 0)")),
-            "web.threads: must be between 1 and 256, got 0");
+            "web.threads: must be between 1 and 1024, got 0");
   EXPECT_THAT(error(with_secret(R"(, "prefix": "oauth2/")")),
               StartsWith("web.prefix: must start with '/'"));
   EXPECT_EQ(error(with_secret(R"(, "provider": "other")")),

@@ -86,6 +86,10 @@ class HttpServerTest : public ::testing::Test {
           response.status = 202;
           response.AddHeader("Set-Cookie", "a=1");
           response.AddHeader("Set-Cookie", "b=2");
+          // A claim carrying CR LF must not split the response.
+          if (request.path == "/inject") {
+            response.AddHeader("X-Name", "a\r\nSet-Cookie: evil=1");
+          }
           response.body = "hello";
           return response;
         });
@@ -150,7 +154,41 @@ TEST_F(HttpServerTest, RefusesHugeHeaders) {
                             std::string(HttpServer::kMaxHeaderBytes + 100, 'a'),
                             "\r\n\r\n"));
   EXPECT_THAT(response, Not(HasSubstr("hello")));
+  EXPECT_THAT(response, HasSubstr("authgate-error-reason: invalid_argument"));
+  EXPECT_THAT(response, Not(HasSubstr("aaaa")));
   EXPECT_EQ(calls_.load(), 0);
+}
+
+TEST_F(HttpServerTest, PassesATokenAtTheVerifiersBoundWithSplitCookies) {
+  // 16 KiB of token plus 11 KiB of session cookies: the handler decides.
+  std::string response = Exchange(
+      server_->port(),
+      absl::StrCat("GET /oauth2/auth HTTP/1.1\r\nHost: app\r\n"
+                   "Authorization: Bearer ",
+                   std::string(16 * 1024 + 1, 't'),
+                   "\r\nCookie: _authgate_0=", std::string(3800, 'c'),
+                   "; _authgate_1=", std::string(3800, 'c'),
+                   "; _authgate_2=", std::string(3800, 'c'), "\r\n\r\n"));
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 202"));
+  EXPECT_EQ(calls_.load(), 1);
+}
+
+TEST_F(HttpServerTest, AnswersAMalformedRequestWithAReason) {
+  // civetweb refuses a tab inside a header value before any handler runs.
+  std::string response = Exchange(server_->port(),
+                                  "GET /oauth2/auth HTTP/1.1\r\nHost: app\r\n"
+                                  "Authorization: Bearer a\tb\r\n\r\n");
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 400"));
+  EXPECT_THAT(response, HasSubstr("authgate-error-reason: invalid_argument"));
+  EXPECT_THAT(response, Not(HasSubstr("Bearer")));
+  EXPECT_EQ(calls_.load(), 0);
+}
+
+TEST_F(HttpServerTest, NeverLetsAHeaderValueSplitTheResponse) {
+  std::string response =
+      Exchange(server_->port(), "GET /inject HTTP/1.1\r\nHost: app\r\n\r\n");
+  EXPECT_THAT(response, HasSubstr("X-Name: a  Set-Cookie: evil=1\r\n"));
+  EXPECT_THAT(response, Not(HasSubstr("\r\nSet-Cookie: evil=1")));
 }
 
 TEST(HttpServerStartTest, NamesTheAddressItCannotBind) {
