@@ -748,6 +748,9 @@ def test_documented_example_config_is_valid(tmp_path):
         secret = tmp_path / name
         secret.write_text("example-secret\n")
         text = text.replace(f"/run/secrets/{name}", str(secret))
+    cookie_keys = tmp_path / "authgate-cookie"
+    cookie_keys.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    text = text.replace("/run/secrets/authgate-cookie", str(cookie_keys))
     config = tmp_path / "authgate.jsonc"
     config.write_text(text)
     env = {"PATH": os.environ["PATH"]}
