@@ -326,6 +326,11 @@ void Deny(const absl::Status& status, const VerifyOptions& options,
     AddHeader(denied->mutable_headers(), "www-authenticate", challenge);
   }
   AddHeader(denied->mutable_headers(), "content-type", "application/json");
+  // As every face's error answers: the stable reason, for clients and logs.
+  if (reason != ErrorReason::kUnspecified) {
+    AddHeader(denied->mutable_headers(), kErrorReasonMetadataKey,
+              std::string(ErrorReasonName(reason)));
+  }
   nlohmann::json body = {
       {"error", error.empty()
                     ? std::string(absl::StatusCodeToString(status.code()))

@@ -122,6 +122,7 @@ def test_check_refuses_a_tampered_or_missing_session(stack_factory, pb):
          f'{REALM}, error="invalid_token", error_description="{message}"',
          "OVERWRITE_IF_EXISTS_OR_ADD"),
         ("content-type", "application/json", "OVERWRITE_IF_EXISTS_OR_ADD"),
+        ("authgate-error-reason", "session_invalid", "OVERWRITE_IF_EXISTS_OR_ADD"),
         # The broken session cookie is cleared in the browser.
         ("set-cookie", "_authgate=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax",
          "APPEND_IF_EXISTS_OR_ADD"),
@@ -134,7 +135,7 @@ def test_check_refuses_a_tampered_or_missing_session(stack_factory, pb):
         "error": "invalid_token", "reason": "session_missing",
         "message": "no session cookie"})
     assert [k for k, _, _ in options(pb, response.denied_response.headers)] == [
-        "www-authenticate", "content-type"]
+        "www-authenticate", "content-type", "authgate-error-reason"]
 
     # No cookie and no token: the bare challenge, as before sessions.
     response = check(pb, server, {})
@@ -171,6 +172,7 @@ def test_check_with_a_redis_session_ended_or_unreachable(stack_factory, oidc, re
     assert (code, status, body["error"], body["reason"]) == (
         UNAUTHENTICATED, 401, "invalid_token", "session_expired"), body
     assert [(k, v) for k, v, _ in options(pb, response.denied_response.headers)][2:] == [
+        ("authgate-error-reason", "session_expired"),
         ("set-cookie", "_authgate=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax")]
     assert len(redis.command("KEYS", "authgate:session:*")) == 1
 
@@ -179,4 +181,5 @@ def test_check_with_a_redis_session_ended_or_unreachable(stack_factory, oidc, re
     code, status, body = denied(response)
     assert (code, status, body["reason"]) == (14, 503, "session_store_unavailable"), body
     # No challenge and no Set-Cookie: the session is not the caller's fault.
-    assert [k for k, _, _ in options(pb, response.denied_response.headers)] == ["content-type"]
+    assert [k for k, _, _ in options(pb, response.denied_response.headers)] == [
+        "content-type", "authgate-error-reason"]
