@@ -81,10 +81,16 @@ def test_concurrent_requests_share_one_refresh(stack_factory, oidc, fixture_valu
     # Exactly one token request, the refresh.
     assert (after["token"], after["refresh"]) == (before["token"] + 1, before["refresh"] + 1)
     values = [a.set_cookies() for a in answers]
-    assert all(list(v) == ["_authgate"] and v["_authgate"] for v in values), values
     if store == "redis":
-        # The session is saved under its ticket: the browser's cookie stays.
-        assert {v["_authgate"] for v in values} == {signed.cookies["_authgate"]}
+        # The session is saved under its ticket, so the browser's cookie
+        # stays: a request that loaded the session after the refresh saved it
+        # has nothing to set; one that shared the refresh re-sets the ticket.
+        assert any(values), values
+        assert all(v in ({}, {"_authgate": signed.cookies["_authgate"]}) for v in values), values
+        values = [v or signed.cookies for v in values]
+    else:
+        # Each request carried the old sealed session: each gets the new one.
+        assert all(list(v) == ["_authgate"] and v["_authgate"] for v in values), values
     # Every answer's cookie holds the refreshed session: no second refresh.
     for v in values:
         again = stack.auth(v)
