@@ -292,6 +292,91 @@ def seeds_ext_authz():
     return out
 
 
+def seeds_cookie_header():
+    # name \0 prefix \0 Cookie header.
+    chunk = "A" * 3800
+    return [
+        "\0\0_authgate=abc; other=1",
+        "_authgate\0_authgate_csrf_\0a=1; _authgate_0=x; _authgate_1=y; b=2",
+        "\0_authgate_csrf_\0_authgate_csrf_AAAAAAAAAAAA=f; _authgate=s",
+        "\0\0 _authgate = \"q\" ;; =x; noeq; _authgate=second",
+        "\0\0_authgate=whole; _authgate_0=planted; _authgate_1=z",
+        "\0\0_authgate_0=lone; _authgate_00=x; _authgate_x=y",
+        "\0\0" + f"_authgate_0={chunk}; _authgate_1={chunk}; _authgate_2=end",
+        "sid\0pre\0sid=1; prefixed=2; pre=3; presence=4; sid_0=5",
+    ]
+
+
+def seeds_redirect_policy():
+    return [
+        "", "/", "/app/page?x=1#f", "https://app.example.com/back",
+        "http://example.com:8080/", "https://EXAMPLE.com./x",
+        "//evil.com", "/\\evil.com", "/%2f%2fevil.com", "/%252f%252fevil.com",
+        "/%5cevil.com", "https://evil.com/", "https://app.example.com@evil.com/",
+        "https://evil.com#.example.com", "https://evil.com?.example.com",
+        "https://example.com.evil.com/", "javascript:alert(1)",
+        "/https://evil.com", "/a/../b", "/a/%2e%2e/b", "https://[::1]/",
+        "https://app.example.com%2eevil.com/", "HTTPS://A.EXAMPLE.COM:443/",
+        "/%09/evil.com", "https:/\\evil.com", "https://app.example.com\\@evil.com",
+    ]
+
+
+def seeds_web_form():
+    return [
+        "", "rd=%2Fapp&code=abc&state=xyz", "a+b=c+d&a=2&flag",
+        "x=%zz", "x=%4", "=&==&&", "q=%E2%98%83%00%0d%0a",
+        "&".join(f"p{i}=v" for i in range(70)),
+        "error=access_denied&error_description=%3Cscript%3E",
+    ]
+
+
+def seeds_sealed_session():
+    times = bytes([200, 1, 100, 2, 210, 3, 0, 0])
+    fields = ["oidc", "client", "user-1", "ann", "ann@example.com", "Ann",
+              "admins,dev", "at", "idt", "rt"]
+    session = {"v": 1, "prov": "oidc", "cid": "client", "sub": "user-1",
+               "user": "ann", "email": "ann@example.com", "email_v": True,
+               "name": "Ann", "groups": ["admins"], "at": "a", "idt": "i",
+               "rt": "r", "at_exp": NOW + 600, "iat": NOW, "exp": NOW + 86400}
+    return [
+        "\0".join(fields).encode() + b"\0" + times,
+        "\0".join(["", "", "", "", "", "", "", "", "", ""]).encode() +
+        b"\0" + bytes([0, 0, 0, 255, 0, 255, 0, 0]),
+        b"\xff\xfe\0\xc3\0sub\0\0\0\0,,\0\0\0\0" + times,
+        dumps(session),
+        dumps({**session, "v": 2}),
+        dumps({**session, "extra": 1}),
+        '{"v":1,"v":1}',
+        b64(b"\0" * 12 + b"ciphertext" + b"\0" * 16),
+        "not base64!",
+    ]
+
+
+def seeds_web_face():
+    # flags, then method \0 path \0 query \0 headers \0 body; flag 1 adds
+    # the signed-in user's cookie, flag 2 puts "/oauth2" before the path.
+    def req(flags, method, path, query="", headers="", body=""):
+        return bytes([flags]) + "\0".join(
+            [method, path, query, headers, body]).encode()
+    host = "host: app.example.com\n"
+    return [
+        req(3, "GET", "/auth", "", host),
+        req(2, "GET", "/auth", "", host + "cookie: _authgate=forged"),
+        req(2, "GET", "/auth", "", host + "authorization: Bearer a.b.c"),
+        req(3, "GET", "/userinfo", "", host),
+        req(2, "GET", "/start", "rd=%2F%2Fevil.com", host),
+        req(2, "GET", "/start", "rd=%2Fdash", host),
+        req(2, "GET", "/callback", "code=c&state=s", host +
+            "cookie: _authgate_csrf_AAAAAAAAAAAA=x"),
+        req(2, "GET", "/callback", "error=access_denied&error_description=%3Cb%3E",
+            host),
+        req(3, "POST", "/sign_out", "", host + "origin: https://evil.com"),
+        req(3, "POST", "/sign_out", "", host + "origin: https://app.example.com"),
+        req(0, "POST", "/v1/ValidateToken", "", host, '{"token":"x"}'),
+        req(0, "DELETE", "/nowhere", "x=%zz", host),
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True, type=pathlib.Path)
@@ -310,6 +395,11 @@ def main():
         "bearer_credentials_fuzzer": seeds_bearer(),
         "server_config_fuzzer": seeds_server_config(root),
         "ext_authz_check_fuzzer": seeds_ext_authz(),
+        "cookie_header_fuzzer": seeds_cookie_header(),
+        "redirect_policy_fuzzer": seeds_redirect_policy(),
+        "web_form_fuzzer": seeds_web_form(),
+        "sealed_session_fuzzer": seeds_sealed_session(),
+        "web_face_fuzzer": seeds_web_face(),
     }
     for target, seeds in corpora.items():
         directory = args.out / target
