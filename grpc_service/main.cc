@@ -278,7 +278,7 @@ std::string DescribeConfig(const ServerConfig& config) {
                      {"prefix", config.web.prefix},
                      {"provider", config.web.provider},
                      {"client_id", config.web.client_id},
-                     {"session_store", config.web.session_store.type}};
+                     {"session_store", config.web.session_store}};
   }
   return report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -274,7 +274,7 @@ absl::Status ReadExtAuthzSection(const ConfigObject& obj,
 
 absl::StatusOr<std::string> ParseSameSite(absl::string_view field,
                                           absl::string_view text) {
-  for (const char* known : {"lax", "strict", "none"}) {
+  for (const char* known : {"Lax", "Strict", "None"}) {
     if (absl::EqualsIgnoreCase(text, known)) return std::string(known);
   }
   return ConfigFieldError(field, "must be lax, strict or none");
@@ -312,7 +312,7 @@ absl::Status ReadWebSection(const ConfigObject& obj, WebSettings& web) {
     AUTHGATE_CONFIG_SET(web.cookie.domain, cookie.String("domain"));
     AUTHGATE_CONFIG_SET(web.cookie.path, cookie.String("path"));
     AUTHGATE_CONFIG_SET(web.cookie.secure, cookie.Bool("secure"));
-    AUTHGATE_CONFIG_SET(web.cookie.secret_file, cookie.String("secret_file"));
+    AUTHGATE_CONFIG_SET(web.cookie_secret_file, cookie.String("secret_file"));
     std::optional<std::string> same_site;
     AUTHGATE_CONFIG_SET(same_site, cookie.String("same_site"));
     if (same_site.has_value()) {
@@ -326,13 +326,11 @@ absl::Status ReadWebSection(const ConfigObject& obj, WebSettings& web) {
     AUTHGATE_RETURN_IF_ERROR(store.CheckIsObject());
     AUTHGATE_RETURN_IF_ERROR(
         store.CheckKeys({"type", "url", "password_file", "timeout"}));
-    AUTHGATE_CONFIG_SET(web.session_store.type, store.String("type"));
-    AUTHGATE_CONFIG_SET(web.session_store.url, store.String("url"));
-    AUTHGATE_CONFIG_SET(web.session_store.password_file,
-                        store.String("password_file"));
-    AUTHGATE_CONFIG_SET(web.session_store.timeout, store.Duration("timeout"));
-    if (web.session_store.type != "cookie" &&
-        web.session_store.type != "redis") {
+    AUTHGATE_CONFIG_SET(web.session_store, store.String("type"));
+    AUTHGATE_CONFIG_SET(web.redis.url, store.String("url"));
+    AUTHGATE_CONFIG_SET(web.redis.password_file, store.String("password_file"));
+    AUTHGATE_CONFIG_SET(web.redis.timeout, store.Duration("timeout"));
+    if (web.session_store != "cookie" && web.session_store != "redis") {
       return ConfigFieldError(store.Field("type"),
                               "must be \"cookie\" or \"redis\"");
     }
@@ -550,15 +548,15 @@ absl::Status ValidateWeb(const ServerConfig& config) {
         "must start with '/', not end with '/', and not be /v1 (e.g. "
         "\"/oauth2\")");
   }
-  const WebCookieSettings& cookie = web.cookie;
-  if (cookie.secret_file.empty()) {
+  const CookieSettings& cookie = web.cookie;
+  if (web.cookie_secret_file.empty()) {
     return ConfigFieldError("web.cookie.secret_file",
                             "required with web.listen (a key ring: one "
                             "base64 32-byte key per line, openssl rand "
                             "-base64 32)");
   }
   AUTHGATE_RETURN_IF_ERROR(
-      CheckReadable("web.cookie.secret_file", cookie.secret_file));
+      CheckReadable("web.cookie.secret_file", web.cookie_secret_file));
   // RFC 6265 cookie-name is an HTTP token.
   if (cookie.name.empty() || cookie.name.size() > 64 ||
       cookie.name.find_first_not_of(
@@ -579,7 +577,7 @@ absl::Status ValidateWeb(const ServerConfig& config) {
   if (cookie.path.empty() || cookie.path[0] != '/') {
     return ConfigFieldError("web.cookie.path", "must start with '/'");
   }
-  if (cookie.same_site == "none" && !cookie.secure) {
+  if (cookie.same_site == "None" && !cookie.secure) {
     return ConfigFieldError("web.cookie.same_site",
                             "none requires web.cookie.secure (browsers drop "
                             "SameSite=None cookies without Secure)");
@@ -590,21 +588,21 @@ absl::Status ValidateWeb(const ServerConfig& config) {
       {"web.session_store.timeout", {absl::Milliseconds(1), absl::Seconds(60)}},
   };
   const absl::Duration values[] = {web.session_lifetime, web.refresh_margin,
-                                   web.session_store.timeout};
+                                   web.redis.timeout};
   for (size_t i = 0; i < std::size(durations); ++i) {
     AUTHGATE_RETURN_IF_ERROR(
         CheckDurationRange(durations[i].first, values[i], durations[i].second));
   }
   AUTHGATE_RETURN_IF_ERROR(
       CheckCountRange("web.threads", web.threads, {1, 1024}));
-  if (web.session_store.type == "redis") {
-    if (web.session_store.url.empty()) {
+  if (web.session_store == "redis") {
+    if (web.redis.url.empty()) {
       return ConfigFieldError("web.session_store.url",
                               "required with type \"redis\"");
     }
-    if (!web.session_store.password_file.empty()) {
+    if (!web.redis.password_file.empty()) {
       AUTHGATE_RETURN_IF_ERROR(CheckReadable("web.session_store.password_file",
-                                             web.session_store.password_file));
+                                             web.redis.password_file));
     }
   }
   // The provider and client that sign browsers in.

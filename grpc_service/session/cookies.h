@@ -30,18 +30,9 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "grpc_service/session/session_settings.h"
 
 namespace authgate::service {
-
-// The attributes of authgate's cookies (web.cookie in the server config).
-struct CookieSettings {
-  std::string name = "_authgate";
-  std::string domain;  // empty: host-only
-  std::string path = "/";
-  bool secure = true;
-  bool http_only = true;
-  std::string same_site = "Lax";  // "Lax", "Strict" or "None"
-};
 
 // Longest value authgate puts in one cookie; longer values are split.
 inline constexpr size_t kMaxCookieValueBytes = 3800;

@@ -38,22 +38,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpc_service/session/session_keys.h"
+#include "grpc_service/session/session_settings.h"
 #include "grpc_service/session/session_store.h"
 
 #include "authgate/clock.h"
 
 namespace authgate::service {
-
-struct RedisSettings {
-  // "redis://[:password@]host:port[/db]" or "unix:///path/redis.sock".
-  std::string url = "redis://127.0.0.1:6379/0";
-  // A file holding the password (AUTH); re-read when it changes is not
-  // needed: connections authenticate when (re)established. Empty: none,
-  // or the password in the URL.
-  std::string password_file;
-  absl::Duration timeout = absl::Milliseconds(500);
-  size_t connections = 8;
-};
 
 // Connects lazily (the first command); an unreachable Redis at start is not
 // an error, only each command's. The password file is read here (trimmed;

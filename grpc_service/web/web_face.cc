@@ -46,32 +46,11 @@ absl::Status MethodNotAllowed() {
 
 }  // namespace
 
-CookieSettings ToCookieSettings(const WebCookieSettings& settings) {
-  CookieSettings cookie;
-  cookie.name = settings.name;
-  cookie.domain = settings.domain;
-  cookie.path = settings.path;
-  cookie.secure = settings.secure;
-  cookie.http_only = true;
-  if (settings.same_site == "strict") {
-    cookie.same_site = "Strict";
-  } else if (settings.same_site == "none") {
-    cookie.same_site = "None";
-  } else {
-    cookie.same_site = "Lax";
-  }
-  return cookie;
-}
-
 absl::StatusOr<std::shared_ptr<SessionStore>> MakeSessionStore(
     const WebSettings& settings, std::shared_ptr<const SessionKeys> keys) {
-  if (settings.session_store.type == "redis") {
-    RedisSettings redis;
-    redis.url = settings.session_store.url;
-    redis.password_file = settings.session_store.password_file;
-    redis.timeout = settings.session_store.timeout;
-    absl::StatusOr<std::unique_ptr<SessionStore>> store =
-        MakeRedisSessionStore("web.session_store.url", redis, std::move(keys));
+  if (settings.session_store == "redis") {
+    absl::StatusOr<std::unique_ptr<SessionStore>> store = MakeRedisSessionStore(
+        "web.session_store.url", settings.redis, std::move(keys));
     if (!store.ok()) return store.status();
     return std::shared_ptr<SessionStore>(*std::move(store));
   }
@@ -96,16 +75,16 @@ absl::StatusOr<std::unique_ptr<WebFace>> WebFace::Create(
   std::unique_ptr<WebFace> face(new WebFace());
   WebContext context;
   context.settings = settings;
-  context.cookie = ToCookieSettings(settings.cookie);
+  context.cookie = settings.cookie;
   face->reloadable_ =
       dependencies.keys == nullptr && dependencies.store == nullptr;
   if (dependencies.keys == nullptr) {
     absl::StatusOr<std::string> text =
-        ReadConfigFile("web.cookie.secret_file", settings.cookie.secret_file);
+        ReadConfigFile("web.cookie.secret_file", settings.cookie_secret_file);
     if (!text.ok()) return text.status();
     face->key_file_text_ = *std::move(text);
     absl::StatusOr<SessionKeys> keys = SessionKeys::FromFile(
-        "web.cookie.secret_file", settings.cookie.secret_file);
+        "web.cookie.secret_file", settings.cookie_secret_file);
     if (!keys.ok()) return keys.status();
     dependencies.keys = std::make_shared<const SessionKeys>(*std::move(keys));
   }
@@ -137,7 +116,7 @@ void WebFace::ReloadKeys() {
   absl::MutexLock reload(&reload_mu_);
   std::shared_ptr<const Parts> current = Current();
   const WebContext& now = current->context;
-  const std::string& path = now.settings.cookie.secret_file;
+  const std::string& path = now.settings.cookie_secret_file;
   auto failed = [&](const absl::Status& status) {
     now.logger->Warn("key_file_reload_failed",
                      {{"field", "web.cookie.secret_file"},

@@ -47,7 +47,7 @@ class WebFace {
     WebClientSource client;
     // Judges bearer tokens on /auth (required; the server's shared one).
     const TokenVerifier* verifier = nullptr;
-    // Null: SessionKeys::FromFile(settings.cookie.secret_file).
+    // Null: SessionKeys::FromFile(settings.cookie_secret_file).
     std::shared_ptr<const SessionKeys> keys;
     // Null: built from settings.session_store (MakeSessionStore).
     std::shared_ptr<SessionStore> store;
@@ -115,9 +115,6 @@ class WebFace {
   mutable absl::Mutex mu_;
   std::shared_ptr<const Parts> parts_ ABSL_GUARDED_BY(mu_);
 };
-
-// The cookie attributes of `settings` ("lax" → "Lax", ...).
-CookieSettings ToCookieSettings(const WebCookieSettings& settings);
 
 // The session store `settings` names (cookie or Redis). Errors: Redis URL
 // config_invalid naming web.session_store.url.

@@ -9,25 +9,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "grpc_service/session/session_settings.h"
 
 namespace authgate::service {
-
-struct WebCookieSettings {
-  std::string name = "_authgate";
-  std::string domain;  // empty: host-only
-  std::string path = "/";
-  bool secure = true;
-  std::string same_site = "lax";  // lax | strict | none (none needs secure)
-  // The key ring (SessionKeys::FromFile). Required when the face is on.
-  std::string secret_file;
-};
-
-struct WebSessionStoreSettings {
-  std::string type = "cookie";  // cookie | redis
-  std::string url = "redis://127.0.0.1:6379/0";
-  std::string password_file;
-  absl::Duration timeout = absl::Milliseconds(500);
-};
 
 struct WebSettings {
   // "host:port" of the HTTP listener ("127.0.0.1:0" picks a free port).
@@ -45,10 +29,16 @@ struct WebSettings {
   std::string sign_out_url;
   std::string default_return_url = "/";
   std::vector<std::string> allowed_redirect_domains;
-  WebCookieSettings cookie;
+  // web.cookie: the session and sign-in cookies' attributes (same_site as
+  // sent, "Lax", "Strict" or "None"); web.cookie.secret_file: the key ring
+  // (SessionKeys::FromFile), required when the face is on.
+  CookieSettings cookie;
+  std::string cookie_secret_file;
   absl::Duration session_lifetime = absl::Hours(168);
   absl::Duration refresh_margin = absl::Seconds(60);
-  WebSessionStoreSettings session_store;
+  // web.session_store: "cookie" or "redis"; with "redis", where it is.
+  std::string session_store = "cookie";
+  RedisSettings redis;
   bool userinfo = false;
   bool pass_access_token = false;
   // civetweb serves each open connection on one thread while it is kept

@@ -520,12 +520,12 @@ TEST(ServerConfigWebTest, OffByDefaultAndReadWhenSet) {
   EXPECT_EQ(web.prefix, "/auth2");
   EXPECT_THAT(web.allowed_redirect_domains, ElementsAre(".example.com"));
   EXPECT_EQ(web.cookie.name, "_sess");
-  EXPECT_EQ(web.cookie.same_site, "strict");
+  EXPECT_EQ(web.cookie.same_site, "Strict");
   EXPECT_EQ(web.session_lifetime, absl::Hours(12));
   EXPECT_EQ(web.refresh_margin, absl::Minutes(2));
-  EXPECT_EQ(web.session_store.type, "redis");
-  EXPECT_EQ(web.session_store.url, "redis://r:6379/1");
-  EXPECT_EQ(web.session_store.timeout, absl::Milliseconds(250));
+  EXPECT_EQ(web.session_store, "redis");
+  EXPECT_EQ(web.redis.url, "redis://r:6379/1");
+  EXPECT_EQ(web.redis.timeout, absl::Milliseconds(250));
   EXPECT_TRUE(web.userinfo);
   EXPECT_TRUE(web.pass_access_token);
   EXPECT_EQ(web.threads, 4u);

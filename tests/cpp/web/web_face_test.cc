@@ -216,7 +216,7 @@ class WebFaceTest : public ::testing::Test {
   std::unique_ptr<TokenVerifier> verifier_;
   std::shared_ptr<const SessionKeys> keys_;
   std::unique_ptr<WebFace> face_;
-  // Build() reads settings_.cookie.secret_file instead of injecting keys.
+  // Build() reads settings_.cookie_secret_file instead of injecting keys.
   bool keys_from_file_ = false;
 };
 
@@ -630,7 +630,7 @@ TEST_F(WebFaceTest, ReloadedKeyRingOpensOldCookiesUntilTheirKeyIsDropped) {
   // base64 of 32 bytes 'a' and 32 bytes 'b'.
   const std::string old_key = "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=";
   const std::string new_key = "YmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmI=";
-  settings_.cookie.secret_file = WriteKeyFile(old_key + "\n");
+  settings_.cookie_secret_file = WriteKeyFile(old_key + "\n");
   keys_from_file_ = true;
   Build();
   SignIn sign_in = SignInUser();
