@@ -163,7 +163,8 @@ std::vector<std::string> SetCookieHeaders(const CookieSettings& settings,
         value.substr(i * kMaxCookieValueBytes, kMaxCookieValueBytes),
         attributes));
   }
-  if (previous_chunks == 1) out.push_back(Expiring(name, expire));
+  // Also when the browser held chunks: it may hold NAME beside them too.
+  if (previous_chunks >= 1) out.push_back(Expiring(name, expire));
   for (size_t i = chunks; i < previous_chunks; ++i) {
     out.push_back(Expiring(ChunkName(name, i), expire));
   }

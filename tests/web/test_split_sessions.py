@@ -135,7 +135,8 @@ def test_split_session_through_nginx(stack_factory, demo, oidc):
 
 def test_refresh_resizes_the_session_cookies(stack_factory, oidc):
     """Straight to authgate: a refresh whose session shrinks expires the
-    chunks it no longer uses, one that grows expires the unsplit cookie."""
+    chunks it no longer uses; a split one always expires the unsplit
+    cookie."""
     stack = stack_factory(access_ttl=ACCESS_TTL, web=WEB)
     cases = [  # user, chunks at sign-in, padding of the refresh, chunks after
         ("xena", 3, TWO, 2),
@@ -159,6 +160,10 @@ def test_refresh_resizes_the_session_cookies(stack_factory, oidc):
         changes = jar.apply(answer)
         new = layout(after)
         stale = [n for n in layout(chunks) if n not in new]
+        if len(new) >= 2 and SESSION not in stale:
+            # A split layout also expires the unsplit name, which a browser
+            # may hold beside the chunks (cookie_header_fuzzer's finding).
+            stale.append(SESSION)
         assert changes == {**{n: jar[n] for n in new}, **expired(stale)}, (user, changes)
         assert sorted(jar.session()) == new
         # The new layout is the whole session: it works without a refresh.

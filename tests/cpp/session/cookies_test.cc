@@ -162,11 +162,14 @@ TEST(SetCookieHeadersTest, ExpiresWhatThePreviousLayoutLeaves) {
       SetCookieHeaders(settings, "n", big, absl::Hours(1), 1);
   ASSERT_EQ(headers.size(), 4u);
   EXPECT_EQ(headers[3], "n=; Path=/; Max-Age=0");
-  // Five chunks to three: chunks 3 and 4 go.
+  // Five chunks to three: chunks 3 and 4 go, and a whole cookie the
+  // browser may hold beside them (found by cookie_header_fuzzer: from
+  // "n=a; n_0=b" a split value left "n" behind, so Joined saw a mix).
   headers = SetCookieHeaders(settings, "n", big, absl::Hours(1), 5);
-  ASSERT_EQ(headers.size(), 5u);
-  EXPECT_EQ(headers[3], "n_3=; Path=/; Max-Age=0");
-  EXPECT_EQ(headers[4], "n_4=; Path=/; Max-Age=0");
+  ASSERT_EQ(headers.size(), 6u);
+  EXPECT_EQ(headers[3], "n=; Path=/; Max-Age=0");
+  EXPECT_EQ(headers[4], "n_3=; Path=/; Max-Age=0");
+  EXPECT_EQ(headers[5], "n_4=; Path=/; Max-Age=0");
   // Whole to whole: nothing to expire.
   EXPECT_EQ(SetCookieHeaders(settings, "n", "v", absl::Hours(1), 1).size(), 1u);
 }
