@@ -26,15 +26,7 @@ class CookieSessionStore final : public SessionStore {
   }
 
   absl::StatusOr<Session> Load(absl::string_view cookie_value) override {
-    absl::StatusOr<std::string> plain = keys_->Open(purpose_, cookie_value);
-    if (!plain.ok()) return plain.status();
-    absl::StatusOr<Session> session = ParseSession(*plain);
-    if (!session.ok()) return session.status();
-    if (clock_->Now() >= session->expires_at) {
-      return MakeError(absl::StatusCode::kUnauthenticated,
-                       ErrorReason::kSessionExpired, "the session has ended");
-    }
-    return session;
+    return OpenSession(*keys_, purpose_, cookie_value, clock_->Now());
   }
 
   absl::Status Delete(absl::string_view /*cookie_value*/) override {

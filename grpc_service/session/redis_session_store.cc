@@ -217,16 +217,9 @@ class RedisSessionStore final : public SessionStore {
     if ((*reply)->type != REDIS_REPLY_STRING) {
       return Unavailable("unexpected reply to GET");
     }
-    absl::StatusOr<std::string> plain =
-        keys_->Open(key, absl::string_view((*reply)->str, (*reply)->len));
-    if (!plain.ok()) return plain.status();
-    absl::StatusOr<Session> session = ParseSession(*plain);
-    if (!session.ok()) return session.status();
-    if (clock_->Now() >= session->expires_at) {
-      return MakeError(absl::StatusCode::kUnauthenticated,
-                       ErrorReason::kSessionExpired, "the session has ended");
-    }
-    return session;
+    return OpenSession(*keys_, key,
+                       absl::string_view((*reply)->str, (*reply)->len),
+                       clock_->Now());
   }
 
   absl::Status Delete(absl::string_view cookie_value) override {

@@ -183,4 +183,18 @@ absl::StatusOr<Session> ParseSession(absl::string_view text) {
   return s;
 }
 
+absl::StatusOr<Session> OpenSession(const SessionKeys& keys,
+                                    absl::string_view purpose,
+                                    absl::string_view sealed, absl::Time now) {
+  absl::StatusOr<std::string> plain = keys.Open(purpose, sealed);
+  if (!plain.ok()) return plain.status();
+  absl::StatusOr<Session> session = ParseSession(*plain);
+  if (!session.ok()) return session.status();
+  if (now >= session->expires_at) {
+    return MakeError(absl::StatusCode::kUnauthenticated,
+                     ErrorReason::kSessionExpired, "the session has ended");
+  }
+  return session;
+}
+
 }  // namespace authgate::service

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "grpc_service/session/session_keys.h"
 
 namespace authgate::service {
 
@@ -65,6 +66,14 @@ std::string SerializeSession(const Session& session);
 // exactly such an object (a member missing, unknown, repeated or of
 // another type, another version; the message names no value).
 absl::StatusOr<Session> ParseSession(absl::string_view text);
+
+// A session sealed with `keys` under `purpose` (what every store keeps),
+// opened, parsed and refused from its expires_at on. Errors: those of
+// SessionKeys::Open and ParseSession (session_invalid); kUnauthenticated
+// session_expired.
+absl::StatusOr<Session> OpenSession(const SessionKeys& keys,
+                                    absl::string_view purpose,
+                                    absl::string_view sealed, absl::Time now);
 
 }  // namespace authgate::service
 

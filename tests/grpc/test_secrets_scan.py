@@ -18,6 +18,7 @@ import urllib.parse
 import grpc
 
 import providers
+from secret_forms import encodings
 from conftest import Server, oidc_provider_config, wait_health
 from test_validate_token import expect_error
 
@@ -27,19 +28,6 @@ from test_validate_token import expect_error
 # a packet capture by design: they hold every request message, tokens and
 # codes included, so they must never be on where secrets flow (docs/grpc.md).
 GRPC_TRACE = "all,-tcp,-secure_endpoint"
-
-
-def encodings(secret: str) -> set[str]:
-    raw = secret.encode()
-    forms = {
-        secret,
-        urllib.parse.quote(secret, safe=""),
-        urllib.parse.quote_plus(secret),
-        base64.b64encode(raw).decode(),
-        base64.urlsafe_b64encode(raw).decode(),
-        base64.urlsafe_b64encode(raw).decode().rstrip("="),
-    }
-    return {f for f in forms if len(f) >= 8}
 
 
 def token_parts(token: str) -> set[str]:

@@ -13,6 +13,7 @@ import grpc
 import pytest
 
 import providers
+from secret_forms import encodings
 from conftest import Stack, cookie_header, new_cookie_key, request, write_keys
 
 
@@ -387,18 +388,6 @@ def test_json_validate_token_agrees_with_grpc(stack_factory, oidc, pb):
 
 
 # --- nothing secret in the output -----------------------------------------------
-
-
-def encodings(secret: str) -> set[str]:
-    raw = secret.encode()
-    forms = {
-        secret,
-        urllib.parse.quote(secret, safe=""),
-        urllib.parse.quote_plus(secret),
-        base64.b64encode(raw).decode(),
-        base64.urlsafe_b64encode(raw).decode().rstrip("="),
-    }
-    return {f for f in forms if len(f) >= 8}
 
 
 def test_server_output_holds_no_secret(stack_factory, oidc, redis):
