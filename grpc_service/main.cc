@@ -59,6 +59,7 @@
 
 #include "authgate/config_object.h"
 #include "authgate/http_fetcher.h"
+#include "authgate/process_setup.h"
 #include "authgate/provider_spec.h"
 #include "authgate/status.h"
 #include "authgate/version.h"
@@ -594,4 +595,7 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace authgate::service
 
-int main(int argc, char** argv) { return authgate::service::Run(argc, argv); }
+int main(int argc, char** argv) {
+  authgate::PrepareProcess();
+  return authgate::service::Run(argc, argv);
+}

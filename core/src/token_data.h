@@ -64,6 +64,9 @@ struct TokenData {
   std::string key_thumbprint;
   std::string provider_name;
   std::string payload_json;
+  // The token itself, kept only when the verified-token cache holds this
+  // data (the cache's key views it).
+  std::string token;
 
   // Full claim set, parsed on first use (most callers never need it). An
   // empty object when the payload is not a JSON object or nests deeper than

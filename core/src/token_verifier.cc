@@ -16,6 +16,7 @@
 #include "crypto/public_key.h"
 #include "jose_header.h"
 #include "json_util.h"
+#include "sharded_counter.h"
 #include "status_macros.h"
 #include "token_claims.h"
 #include "token_data.h"
@@ -193,8 +194,8 @@ class TokenVerifier::Impl {
   }
   VerifierStats stats() const {
     VerifierStats stats;
-    stats.cache_hits = hits_.load(std::memory_order_relaxed);
-    stats.cache_misses = misses_.load(std::memory_order_relaxed);
+    stats.cache_hits = hits_.Sum();
+    stats.cache_misses = misses_.Sum();
     stats.cache_entries = cache_ ? cache_->size() : 0;
     return stats;
   }
@@ -219,8 +220,9 @@ class TokenVerifier::Impl {
   std::vector<Provider> providers_;
   absl::flat_hash_map<std::string, size_t> by_issuer_;
   std::unique_ptr<internal::VerifiedTokenCache> cache_;
-  mutable std::atomic<uint64_t> hits_{0};
-  mutable std::atomic<uint64_t> misses_{0};
+  // Counted per thread slot: one shared counter would serialise hits.
+  mutable internal::ShardedCounter hits_;
+  mutable internal::ShardedCounter misses_;
 };
 
 absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
@@ -237,9 +239,12 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
         absl::StrCat("unknown provider ", Printable(options.provider)));
   }
   absl::Time now = clock_->Now();
+  // Hashed once, only when a cache may hold the token.
+  std::optional<internal::CacheKey> key;
   if (cache_ != nullptr) {
+    key.emplace(token);
     if (std::optional<internal::CachedVerification> hit =
-            cache_->Lookup(token, now)) {
+            cache_->Lookup(*key, now)) {
       const Provider& provider = providers_[hit->provider_index];
       const KeySource& keys = *provider.policy.keys;
       bool key_present = true;
@@ -251,20 +256,20 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
             current != nullptr &&
             current->Contains(hit->data->key_id, hit->data->key_thumbprint);
         if (key_present) {
-          cache_->SetKeyGeneration(token, generation);
+          cache_->SetKeyGeneration(*key, generation);
         } else {
-          cache_->Erase(token);
+          cache_->Erase(*key);
         }
       }
       if (key_present) {
-        hits_.fetch_add(1, std::memory_order_relaxed);
+        hits_.Increment();
         AUTHGATE_RETURN_IF_ERROR(CheckTimes(provider, hit->data->claims, now));
         AUTHGATE_RETURN_IF_ERROR(CheckCall(provider, *hit->data, options));
         return VerifiedToken(std::move(hit->data));
       }
     }
   }
-  misses_.fetch_add(1, std::memory_order_relaxed);
+  misses_.Increment();
 
   auto data = std::make_shared<TokenData>();
   size_t provider_index = 0;
@@ -274,7 +279,8 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
   const Provider& provider = providers_[provider_index];
   AUTHGATE_RETURN_IF_ERROR(CheckTimes(provider, data->claims, now));
   if (cache_ != nullptr && data->claims.expires_at.has_value()) {
-    cache_->Insert(token, {data, provider_index, key_generation},
+    data->token = std::string(token);
+    cache_->Insert(*key, {data, provider_index, key_generation},
                    *data->claims.expires_at);
   }
   AUTHGATE_RETURN_IF_ERROR(CheckCall(provider, *data, options));

@@ -7,73 +7,91 @@
 
 namespace authgate::internal {
 
+CacheKey::CacheKey(absl::string_view token)
+    : token(token), hash(absl::Hash<absl::string_view>{}(token)) {}
+
 VerifiedTokenCache::VerifiedTokenCache(size_t max_entries, size_t max_bytes)
     : max_entries_per_shard_(std::max<size_t>(1, max_entries / kShards)),
       max_bytes_per_shard_(std::max<size_t>(1, max_bytes / kShards)) {}
 
 VerifiedTokenCache::Shard& VerifiedTokenCache::ShardFor(
-    absl::string_view token) {
-  return shards_[absl::Hash<absl::string_view>{}(token) % kShards];
+    const CacheKey& key) const {
+  // The top bits: the map's own probing uses the low ones.
+  return shards_[(key.hash >> 56) % kShards];
 }
 
-void VerifiedTokenCache::EraseLocked(Shard& shard,
-                                     std::list<Node>::iterator it) {
+void VerifiedTokenCache::EraseLocked(Shard& shard, NodeList::iterator it) {
   shard.bytes -= it->bytes;
-  shard.index.erase(it->token);
-  shard.lru.erase(it);
+  shard.index.erase(CacheKey(it->entry.data->token, it->hash));
+  shard.fifo.erase(it);
+}
+
+void VerifiedTokenCache::EvictOneLocked(Shard& shard) {
+  // Second chance: an entry used since it last came up goes to the front
+  // once; a shard of used entries still ends, as every flag gets cleared.
+  while (true) {
+    auto oldest = std::prev(shard.fifo.end());
+    if (!oldest->used.exchange(false, std::memory_order_relaxed) ||
+        shard.fifo.size() == 1) {
+      EraseLocked(shard, oldest);
+      return;
+    }
+    shard.fifo.splice(shard.fifo.begin(), shard.fifo, oldest);
+  }
 }
 
 std::optional<CachedVerification> VerifiedTokenCache::Lookup(
-    absl::string_view token, absl::Time now) {
-  Shard& shard = ShardFor(token);
-  absl::MutexLock lock(&shard.mu);
-  auto found = shard.index.find(token);
+    const CacheKey& key, absl::Time now) const {
+  Shard& shard = ShardFor(key);
+  absl::ReaderMutexLock lock(&shard.mu);
+  auto found = shard.index.find(key);
   if (found == shard.index.end()) return std::nullopt;
-  auto it = found->second;
-  if (now >= it->expires_at) {
-    EraseLocked(shard, it);
-    return std::nullopt;
+  const Node& node = *found->second;
+  // An expired entry stays until evicted or replaced by the insert that
+  // follows this miss; a shared lock cannot remove it.
+  if (now >= node.expires_at) return std::nullopt;
+  if (!node.used.load(std::memory_order_relaxed)) {
+    node.used.store(true, std::memory_order_relaxed);
   }
-  shard.lru.splice(shard.lru.begin(), shard.lru, it);
-  return it->entry;
+  return node.entry;
 }
 
-void VerifiedTokenCache::Insert(absl::string_view token,
-                                CachedVerification entry,
+void VerifiedTokenCache::Insert(const CacheKey& key, CachedVerification entry,
                                 absl::Time expires_at) {
-  size_t bytes =
-      token.size() + entry.data->payload_json.size() + kEntryOverheadBytes;
+  size_t bytes = entry.data->token.size() + entry.data->payload_json.size() +
+                 kEntryOverheadBytes;
   if (bytes > max_bytes_per_shard_) return;
-  Shard& shard = ShardFor(token);
+  Shard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
-  if (auto found = shard.index.find(token); found != shard.index.end()) {
+  if (auto found = shard.index.find(key); found != shard.index.end()) {
     EraseLocked(shard, found->second);
   }
-  while (!shard.lru.empty() && (shard.lru.size() >= max_entries_per_shard_ ||
-                                shard.bytes + bytes > max_bytes_per_shard_)) {
-    EraseLocked(shard, std::prev(shard.lru.end()));
+  while (!shard.fifo.empty() && (shard.fifo.size() >= max_entries_per_shard_ ||
+                                 shard.bytes + bytes > max_bytes_per_shard_)) {
+    EvictOneLocked(shard);
   }
-  shard.lru.push_front(
-      Node{std::string(token), std::move(entry), expires_at, bytes});
-  // The index keys view the token string owned by the list node, whose
-  // address is stable for the node's lifetime.
-  shard.index.emplace(shard.lru.front().token, shard.lru.begin());
+  shard.fifo.emplace_front(key.hash, std::move(entry), expires_at, bytes);
+  // The index key views the token owned by the node's TokenData, which
+  // lives as long as the node.
+  shard.index.emplace(
+      CacheKey(shard.fifo.front().entry.data->token, key.hash),
+      shard.fifo.begin());
   shard.bytes += bytes;
 }
 
-void VerifiedTokenCache::SetKeyGeneration(absl::string_view token,
+void VerifiedTokenCache::SetKeyGeneration(const CacheKey& key,
                                           uint64_t generation) {
-  Shard& shard = ShardFor(token);
+  Shard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
-  if (auto found = shard.index.find(token); found != shard.index.end()) {
+  if (auto found = shard.index.find(key); found != shard.index.end()) {
     found->second->entry.key_generation = generation;
   }
 }
 
-void VerifiedTokenCache::Erase(absl::string_view token) {
-  Shard& shard = ShardFor(token);
+void VerifiedTokenCache::Erase(const CacheKey& key) {
+  Shard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
-  if (auto found = shard.index.find(token); found != shard.index.end()) {
+  if (auto found = shard.index.find(key); found != shard.index.end()) {
     EraseLocked(shard, found->second);
   }
 }
@@ -81,8 +99,8 @@ void VerifiedTokenCache::Erase(absl::string_view token) {
 size_t VerifiedTokenCache::size() const {
   size_t total = 0;
   for (const Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
-    total += shard.lru.size();
+    absl::ReaderMutexLock lock(&shard.mu);
+    total += shard.fifo.size();
   }
   return total;
 }

@@ -4,9 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "authgate/process_setup.h"
 #include "cli.h"
 
 int main(int argc, char** argv) {
+  authgate::PrepareProcess();
   return authgate::tools::RunCli(
       std::vector<std::string>(argv + 1, argv + argc), std::cin, std::cout,
       std::cerr);

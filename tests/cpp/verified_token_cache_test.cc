@@ -11,53 +11,98 @@ namespace {
 
 const absl::Time kNow = absl::FromUnixSeconds(1700000000);
 
-CachedVerification Entry(size_t provider = 0) {
+CachedVerification Entry(absl::string_view token, size_t provider = 0) {
+  auto data = std::make_shared<TokenData>();
+  data->token = std::string(token);
   CachedVerification entry;
-  entry.data = std::make_shared<TokenData>();
+  entry.data = std::move(data);
   entry.provider_index = provider;
   return entry;
 }
 
-TEST(VerifiedTokenCacheTest, ReturnsInsertedEntryUntilItExpires) {
-  VerifiedTokenCache cache(100, 1 << 20);
-  cache.Insert("token-a", Entry(3), kNow + absl::Seconds(10));
-  std::optional<CachedVerification> hit = cache.Lookup("token-a", kNow);
-  ASSERT_TRUE(hit.has_value());
-  EXPECT_EQ(hit->provider_index, 3u);
-  EXPECT_FALSE(cache.Lookup("token-b", kNow).has_value());
-  EXPECT_FALSE(cache.Lookup("token-a", kNow + absl::Seconds(10)).has_value());
-  EXPECT_EQ(cache.size(), 0u);
+void Put(VerifiedTokenCache& cache, absl::string_view token,
+         absl::Time expires_at, size_t provider = 0) {
+  cache.Insert(CacheKey(token), Entry(token, provider), expires_at);
 }
 
-TEST(VerifiedTokenCacheTest, EvictsLeastRecentlyUsedPastEntryBound) {
+std::optional<CachedVerification> Get(const VerifiedTokenCache& cache,
+                                      absl::string_view token,
+                                      absl::Time now = kNow) {
+  return cache.Lookup(CacheKey(token), now);
+}
+
+TEST(VerifiedTokenCacheTest, ReturnsInsertedEntryUntilItExpires) {
+  VerifiedTokenCache cache(100, 1 << 20);
+  Put(cache, "token-a", kNow + absl::Seconds(10), 3);
+  std::optional<CachedVerification> hit = Get(cache, "token-a");
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->provider_index, 3u);
+  EXPECT_EQ(hit->data->token, "token-a");
+  EXPECT_FALSE(Get(cache, "token-b").has_value());
+  EXPECT_FALSE(Get(cache, "token-a", kNow + absl::Seconds(10)).has_value());
+  // The expired entry is replaced by the next insert of the same token.
+  Put(cache, "token-a", kNow + absl::Seconds(20), 4);
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(Get(cache, "token-a", kNow + absl::Seconds(10))->provider_index,
+            4u);
+}
+
+TEST(VerifiedTokenCacheTest, KeepsTheNewestPastEntryBound) {
   // 16 shards with one entry each: a shard keeps only its latest token.
   VerifiedTokenCache cache(16, 1 << 20);
   for (int i = 0; i < 1000; ++i) {
-    cache.Insert(absl::StrCat("token-", i), Entry(), kNow + absl::Hours(1));
+    Put(cache, absl::StrCat("token-", i), kNow + absl::Hours(1));
   }
   EXPECT_LE(cache.size(), 16u);
-  EXPECT_TRUE(cache.Lookup("token-999", kNow).has_value());
+  EXPECT_TRUE(Get(cache, "token-999").has_value());
+}
+
+TEST(VerifiedTokenCacheTest, GivesAUsedEntryASecondChance) {
+  // Every shard holds two entries. The newest token is used after every
+  // insert; the others never are, so each insert into its shard evicts an
+  // unused entry and the used one stays however many tokens follow.
+  VerifiedTokenCache cache(32, 1 << 20);
+  for (int i = 0; i < 64; ++i) {
+    Put(cache, absl::StrCat("token-", i), kNow + absl::Hours(1));
+  }
+  const std::string favourite = "token-63";
+  for (int i = 64; i < 1000; ++i) {
+    ASSERT_TRUE(Get(cache, favourite).has_value()) << i;
+    Put(cache, absl::StrCat("token-", i), kNow + absl::Hours(1));
+  }
+  EXPECT_TRUE(Get(cache, favourite).has_value());
+  // Unused, an old entry goes: token-64 was followed by 935 inserts.
+  EXPECT_FALSE(Get(cache, "token-64").has_value());
 }
 
 TEST(VerifiedTokenCacheTest, EvictsPastByteBound) {
   VerifiedTokenCache cache(1 << 20, 16 * 4096);
   for (int i = 0; i < 1000; ++i) {
-    cache.Insert(absl::StrCat(i, std::string(1000, 'x')), Entry(),
-                 kNow + absl::Hours(1));
+    Put(cache, absl::StrCat(i, std::string(1000, 'x')), kNow + absl::Hours(1));
   }
   EXPECT_LE(cache.size(), 16u * 4);
   // An entry larger than a shard's budget is not cached at all.
-  cache.Insert(std::string(8000, 'y'), Entry(), kNow + absl::Hours(1));
-  EXPECT_FALSE(cache.Lookup(std::string(8000, 'y'), kNow).has_value());
+  Put(cache, std::string(8000, 'y'), kNow + absl::Hours(1));
+  EXPECT_FALSE(Get(cache, std::string(8000, 'y')).has_value());
 }
 
 TEST(VerifiedTokenCacheTest, UpdatesGenerationAndErases) {
   VerifiedTokenCache cache(100, 1 << 20);
-  cache.Insert("t", Entry(), kNow + absl::Hours(1));
-  cache.SetKeyGeneration("t", 42);
-  EXPECT_EQ(cache.Lookup("t", kNow)->key_generation, 42u);
-  cache.Erase("t");
-  EXPECT_FALSE(cache.Lookup("t", kNow).has_value());
+  Put(cache, "t", kNow + absl::Hours(1));
+  cache.SetKeyGeneration(CacheKey("t"), 42);
+  EXPECT_EQ(Get(cache, "t")->key_generation, 42u);
+  cache.Erase(CacheKey("t"));
+  EXPECT_FALSE(Get(cache, "t").has_value());
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(VerifiedTokenCacheTest, SameHashDifferentTokenIsNotAHit) {
+  // The map compares the token after the hash: a forged key with a cached
+  // token's hash finds nothing.
+  VerifiedTokenCache cache(100, 1 << 20);
+  Put(cache, "genuine", kNow + absl::Hours(1));
+  CacheKey forged("forged!", CacheKey("genuine").hash);
+  EXPECT_FALSE(cache.Lookup(forged, kNow).has_value());
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <cstdlib>
 #include <iostream>
+#include <malloc.h>
+#include <unordered_map>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +29,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "authgate/process_setup.h"
 #include "authgate/static_key_source.h"
 #include "authgate/token_verifier.h"
 #include "base64url.h"
@@ -114,7 +117,27 @@ struct Corpus {
   // A cache far smaller than the corpus: every token misses, is inserted and
   // evicts another, as in a service seeing mostly new tokens.
   std::unique_ptr<TokenVerifier> missing_verifier;
+  std::string jwks;
 };
+
+// A Cognito access-token verifier over the corpus's key with a cache of
+// `cache_entries` (0: off).
+std::unique_ptr<TokenVerifier> NewVerifier(const Corpus& corpus,
+                                           size_t cache_entries) {
+  ProviderPolicy policy;
+  policy.name = "cognito";
+  policy.issuers = {kIssuer};
+  policy.audiences = {kClientId};
+  policy.audience_rule = AudienceRule::kCognitoTokenUse;
+  policy.token_uses = {"access"};
+  policy.keys = StaticKeySource::FromJwksJson(corpus.jwks).value();
+  VerifierOptions options;
+  options.providers.push_back(std::move(policy));
+  options.cache_max_entries = cache_entries;
+  return TokenVerifier::Create(std::move(options)).value();
+}
+
+size_t HeapInUse() { return mallinfo2().uordblks; }
 
 // Distinct Cognito-shaped access tokens, minted once per algorithm.
 const Corpus& GetCorpus(Algorithm alg) {
@@ -157,23 +180,10 @@ const Corpus& GetCorpus(Algorithm alg) {
   corpus.bare_key = BareKey(jwks["keys"][0]);
   corpus.md = alg == Algorithm::kEdDsa ? nullptr : EVP_sha256();
 
-  for (size_t cache_entries : {size_t{0}, size_t{16384}, size_t{256}}) {
-    ProviderPolicy policy;
-    policy.name = "cognito";
-    policy.issuers = {kIssuer};
-    policy.audiences = {kClientId};
-    policy.audience_rule = AudienceRule::kCognitoTokenUse;
-    policy.token_uses = {"access"};
-    policy.keys = StaticKeySource::FromJwksJson(jwks.dump()).value();
-    VerifierOptions options;
-    options.providers.push_back(std::move(policy));
-    options.cache_max_entries = cache_entries;
-    std::unique_ptr<TokenVerifier>& slot = cache_entries == 0 ? corpus.verifier
-                                           : cache_entries == 16384
-                                               ? corpus.cached_verifier
-                                               : corpus.missing_verifier;
-    slot = TokenVerifier::Create(std::move(options)).value();
-  }
+  corpus.jwks = jwks.dump();
+  corpus.verifier = NewVerifier(corpus, 0);
+  corpus.cached_verifier = NewVerifier(corpus, 16384);
+  corpus.missing_verifier = NewVerifier(corpus, 256);
   return corpus;
 }
 
@@ -243,6 +253,77 @@ void BM_VerifyRepeated(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Distinct tokens through the default cache (16,384 entries), as a service
+// runs: every token misses and is inserted. The verifier is rebuilt when the
+// corpus wraps, so no token is ever a hit; the bytes the cache's entries
+// hold (heap in use after a full pass, over entries) are a counter.
+void BM_VerifyCacheFill(benchmark::State& state) {
+  const Corpus& corpus = GetCorpus(Algorithm::kRs256);
+  VerifyOptions options;
+  options.token_uses = {"access"};
+  std::unique_ptr<TokenVerifier> verifier;
+  size_t i = 0;
+  double heap_per_entry = 0;
+  size_t heap_before = 0;
+  for (auto _ : state) {
+    if (i % corpus.tokens.size() == 0) {
+      state.PauseTiming();
+      if (verifier != nullptr && heap_per_entry == 0) {
+        heap_per_entry =
+            static_cast<double>(HeapInUse() - heap_before) /
+            static_cast<double>(verifier->stats().cache_entries);
+      }
+      verifier.reset();
+      heap_before = HeapInUse();
+      verifier = NewVerifier(corpus, VerifierOptions{}.cache_max_entries);
+      state.ResumeTiming();
+    }
+    absl::StatusOr<VerifiedToken> token =
+        verifier->Verify(corpus.tokens[i++ % corpus.tokens.size()], options);
+    if (!token.ok()) state.SkipWithError("verify failed");
+    benchmark::DoNotOptimize(token);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (heap_per_entry > 0) state.counters["heap_B_per_entry"] = heap_per_entry;
+}
+
+// 100 tokens in turn, every call a hit that checks time, key and policy.
+void BM_VerifyRepeated100(benchmark::State& state) {
+  const Corpus& corpus = GetCorpus(Algorithm::kRs256);
+  VerifyOptions options;
+  options.token_uses = {"access"};
+  options.scopes = {"openid"};
+  options.groups = {"readers"};
+  size_t count = std::min<size_t>(100, corpus.tokens.size());
+  size_t i = state.thread_index() * 50;
+  for (auto _ : state) {
+    absl::StatusOr<VerifiedToken> verified =
+        corpus.cached_verifier->Verify(corpus.tokens[i++ % count], options);
+    if (!verified.ok()) state.SkipWithError("verify failed");
+    benchmark::DoNotOptimize(verified);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// The floor of a repeated token: a plain map of token to expiry, each call a
+// find and a time comparison.
+void BM_MapFloor100(benchmark::State& state) {
+  const Corpus& corpus = GetCorpus(Algorithm::kRs256);
+  size_t count = std::min<size_t>(100, corpus.tokens.size());
+  std::unordered_map<std::string, int64_t> expiry;
+  int64_t exp = absl::ToUnixSeconds(absl::Now()) + 3600;
+  for (size_t n = 0; n < count; ++n) expiry.emplace(corpus.tokens[n], exp);
+  size_t i = 0;
+  for (auto _ : state) {
+    auto found = expiry.find(corpus.tokens[i++ % count]);
+    bool live = found != expiry.end() &&
+                absl::ToUnixSeconds(absl::Now()) < found->second;
+    if (!live) state.SkipWithError("map lookup failed");
+    benchmark::DoNotOptimize(live);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 // Single-thread figures use CPU time, which a shared, noisy machine disturbs
 // least; the scaling figures need wall-clock time.
 BENCHMARK_CAPTURE(BM_Bare, RS256, Algorithm::kRs256)->MinTime(2);
@@ -253,12 +334,25 @@ BENCHMARK_CAPTURE(BM_Bare, EdDSA, Algorithm::kEdDsa)->MinTime(1);
 BENCHMARK_CAPTURE(BM_Verify, EdDSA, Algorithm::kEdDsa)->MinTime(1);
 BENCHMARK(BM_VerifyCacheMiss)->MinTime(2);
 BENCHMARK(BM_VerifyRepeated)->MinTime(1);
+BENCHMARK(BM_VerifyCacheFill)->MinTime(2);
+BENCHMARK(BM_VerifyRepeated100)->MinTime(1);
+BENCHMARK(BM_MapFloor100)->MinTime(1);
 BENCHMARK_CAPTURE(BM_Verify, RS256_scaling, Algorithm::kRs256)
     ->MinTime(2)
     ->UseRealTime()
     ->Threads(1)
     ->Threads(2);
 BENCHMARK(BM_VerifyRepeated)->MinTime(1)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK(BM_VerifyCacheFill)
+    ->MinTime(2)
+    ->UseRealTime()
+    ->Threads(1)
+    ->Threads(2);
+BENCHMARK(BM_VerifyRepeated100)
+    ->MinTime(1)
+    ->UseRealTime()
+    ->Threads(1)
+    ->Threads(2);
 
 // Prints the usual table, then the ratios the README reports.
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -299,6 +393,29 @@ class RatioReporter : public benchmark::ConsoleReporter {
     if (hit > 0) {
       std::printf("  repeated token (cache hit, policy checked) %.0f/s\n", hit);
     }
+    double fill = Rate("BM_VerifyCacheFill");
+    double off = Rate("BM_Verify/RS256");
+    if (fill > 0 && off > 0) {
+      std::printf(
+          "  RS256 distinct tokens, default cache (every one inserted) "
+          "%8.0f/s, %.3f x cache off\n",
+          fill, fill / off);
+    }
+    double hits = Rate("BM_VerifyRepeated100");
+    double map = Rate("BM_MapFloor100");
+    if (hits > 0 && map > 0) {
+      std::printf(
+          "  100 tokens in turn (hits, policy checked) %.0f/s; a plain "
+          "unordered_map of token to expiry %.0f/s\n",
+          hits, map);
+    }
+    for (const char* name : {"BM_VerifyCacheFill", "BM_VerifyRepeated100"}) {
+      double t1 = Rate(name, "threads:1", "real_time");
+      double t2 = Rate(name, "threads:2", "real_time");
+      if (t1 > 0 && t2 > 0) {
+        std::printf("  %s two threads / one thread: %.2f\n", name, t2 / t1);
+      }
+    }
     double one = Rate("BM_Verify/RS256_scaling", "threads:1", "real_time");
     double two = Rate("BM_Verify/RS256_scaling", "threads:2", "real_time");
     double hit_one = Rate("BM_VerifyRepeated", "threads:1", "real_time");
@@ -332,6 +449,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
 }  // namespace authgate
 
 int main(int argc, char** argv) {
+  // As the server and the Python module run (process_setup.h).
+  authgate::PrepareProcess();
   benchmark::Initialize(&argc, argv);
   authgate::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
