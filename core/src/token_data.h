@@ -63,10 +63,14 @@ struct TokenData {
   std::string key_id;
   std::string key_thumbprint;
   std::string provider_name;
-  std::string payload_json;
-  // The token itself, kept only when the verified-token cache holds this
-  // data (the cache's key views it).
+  // The token as verified. The verified-token cache keys on it, and the
+  // payload is decoded from it when asked for rather than kept beside it:
+  // a cache entry then holds the token once, not a second copy as JSON.
   std::string token;
+
+  // The decoded payload, byte for byte as signed; empty when `token` has no
+  // decodable payload segment (never for a verified token).
+  std::string PayloadJson() const;
 
   // Full claim set, parsed on first use (most callers never need it). An
   // empty object when the payload is not a JSON object or nests deeper than

@@ -279,7 +279,6 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
   const Provider& provider = providers_[provider_index];
   AUTHGATE_RETURN_IF_ERROR(CheckTimes(provider, data->claims, now));
   if (cache_ != nullptr && data->claims.expires_at.has_value()) {
-    data->token = std::string(token);
     cache_->Insert(*key, {data, provider_index, key_generation},
                    *data->claims.expires_at);
   }
@@ -305,14 +304,13 @@ absl::Status TokenVerifier::Impl::VerifyUncached(
       internal::JoseHeader header,
       internal::ParseJoseHeader(header_bytes.data(), header_size));
 
-  std::string& payload = data.payload_json;
+  thread_local std::string payload;
   AUTHGATE_ASSIGN_OR_RETURN(
       size_t payload_size,
       internal::DecodeSegment(jws.payload, "payload",
                               simdjson::SIMDJSON_PADDING, payload));
   AUTHGATE_RETURN_IF_ERROR(
       internal::ParseTokenClaims(payload.data(), payload_size, data.claims));
-  payload.resize(payload_size);
 
   // The unverified "iss" only chooses whose keys to try (RFC 8725 section
   // 3.8); a token from an issuer nobody configured is refused outright.
@@ -385,6 +383,7 @@ absl::Status TokenVerifier::Impl::VerifyUncached(
       header.alg, jws.signing_input,
       absl::string_view(signature_bytes.data(), signature_size)));
 
+  data.token = std::string(token);
   data.algorithm = header.alg;
   data.key_id = key->key_id();
   data.key_thumbprint = key->thumbprint();

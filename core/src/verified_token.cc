@@ -3,14 +3,23 @@
 #include <utility>
 
 #include "authgate/token_verifier.h"
+#include "absl/strings/str_split.h"
+#include "base64url.h"
 #include "json_util.h"
 #include "token_data.h"
 
 namespace authgate {
 namespace internal {
 
+std::string TokenData::PayloadJson() const {
+  std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
+  if (parts.size() != 3) return "";
+  return Base64UrlDecode(parts[1]).value_or("");
+}
+
 const nlohmann::json& TokenData::AllClaims() const {
   std::call_once(all_claims_once_, [this] {
+    std::string payload_json = PayloadJson();
     // Verification already refused deeper payloads; this keeps any other
     // TokenData from handing nlohmann_json (recursive dump) a deep tree.
     if (!json_util::NestsDeeperThan(payload_json, kMaxJsonDepth)) {
@@ -78,8 +87,8 @@ const std::string& VerifiedToken::provider_name() const {
 const nlohmann::json& VerifiedToken::claims() const {
   return data_->AllClaims();
 }
-const std::string& VerifiedToken::payload_json() const {
-  return data_->payload_json;
+std::string VerifiedToken::payload_json() const {
+  return data_->PayloadJson();
 }
 
 }  // namespace authgate

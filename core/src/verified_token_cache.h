@@ -50,7 +50,7 @@ struct CacheKey {
 class VerifiedTokenCache {
  public:
   // Bounds are split evenly across shards; an entry costs its token's size
-  // plus its payload's size plus a fixed overhead.
+  // plus a fixed overhead (its claims and bookkeeping).
   VerifiedTokenCache(size_t max_entries, size_t max_bytes);
 
   // The entry for `key`, unless absent or expired (now >= expires_at).

@@ -1252,12 +1252,23 @@ TEST_F(TokenVerifierTest, RejectsHeaderNestedDeeperThanTheLimit) {
 
 // Whatever payload a TokenData holds, nlohmann_json never sees a deep one.
 TEST(TokenDataTest, AllClaimsIsEmptyForAPayloadDeeperThanTheLimit) {
+  auto token = [](int depth) {
+    return absl::StrCat(
+        "e30.",
+        internal::Base64UrlEncode(PayloadOfDepth({{"sub", "u1"}}, depth)),
+        ".c2ln");
+  };
   internal::TokenData data;
-  data.payload_json = PayloadOfDepth({{"sub", "u1"}}, 1000);
+  data.token = token(1000);
   EXPECT_EQ(data.AllClaims(), json::object());
   internal::TokenData shallow;
-  shallow.payload_json = PayloadOfDepth({{"sub", "u1"}}, kMaxJsonDepth);
+  shallow.token = token(kMaxJsonDepth);
   EXPECT_EQ(shallow.AllClaims()["sub"], "u1");
+  EXPECT_EQ(shallow.PayloadJson(), PayloadOfDepth({{"sub", "u1"}}, kMaxJsonDepth));
+  internal::TokenData broken;
+  broken.token = "no-dots";
+  EXPECT_EQ(broken.PayloadJson(), "");
+  EXPECT_EQ(broken.AllClaims(), json::object());
 }
 
 // inspect and decode_unverified show a token without verifying it: the same

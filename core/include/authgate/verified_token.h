@@ -60,8 +60,9 @@ class VerifiedToken {
 
   // Every claim as parsed JSON (parsed on first call, then kept).
   const nlohmann::json& claims() const;
-  // The decoded payload, byte for byte as signed.
-  const std::string& payload_json() const;
+  // The decoded payload, byte for byte as signed (decoded from the token on
+  // each call: a cached verification keeps the token, not this copy).
+  std::string payload_json() const;
 
  private:
   friend class TokenVerifier;
