@@ -52,8 +52,6 @@ const char* ErrorClassName(const absl::Status& status) {
   }
 }
 
-namespace {
-
 // Runs with the GIL held (pybind11 calls translators under it).
 void RaiseStatus(const absl::Status& status) {
   const std::string message(status.message());
@@ -77,8 +75,6 @@ void RaiseStatus(const absl::Status& status) {
                    absl::StrCat("authgate: ", message).c_str());
   }
 }
-
-}  // namespace
 
 void RegisterStatusTranslator(py::module_& m) {
   // pybind11 wants exactly void(*)(std::exception_ptr): by value.

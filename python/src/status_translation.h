@@ -60,6 +60,10 @@ T ValueOrThrow(absl::StatusOr<T> status_or) {
 // unknown algorithm name, ...).
 [[noreturn]] void ThrowInvalidArgument(absl::string_view message);
 
+// Sets the Python error the translator makes for `status`. For code that
+// runs outside pybind11's dispatcher; needs the GIL.
+void RaiseStatus(const absl::Status& status);
+
 // The authgate.errors class name for a status, e.g. "TokenExpiredError".
 const char* ErrorClassName(const absl::Status& status);
 

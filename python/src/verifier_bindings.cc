@@ -27,6 +27,7 @@
 #include "bindings.h"
 #include "bound_provider.h"
 #include "claims.h"
+#include "fast_verify.h"
 #include "json_conversion.h"
 #include "status_translation.h"
 
@@ -446,15 +447,14 @@ Returns:
 
 }  // namespace
 
-Claims VerifyToken(const TokenVerifier& verifier, const std::string& token,
-                   const std::optional<std::string>& provider,
-                   const std::optional<OneOrMany>& token_uses,
-                   const std::optional<OneOrMany>& audiences,
-                   std::vector<std::string> scopes,
-                   const std::optional<std::string>& scope_match,
-                   std::vector<std::string> groups,
-                   const std::optional<std::string>& group_match,
-                   const std::optional<std::string>& nonce) {
+VerifyOptions ToVerifyOptions(const std::optional<std::string>& provider,
+                              const std::optional<OneOrMany>& token_uses,
+                              const std::optional<OneOrMany>& audiences,
+                              std::vector<std::string> scopes,
+                              const std::optional<std::string>& scope_match,
+                              std::vector<std::string> groups,
+                              const std::optional<std::string>& group_match,
+                              const std::optional<std::string>& nonce) {
   VerifyOptions options;
   if (provider.has_value()) {
     options.provider = *provider;
@@ -472,14 +472,29 @@ Claims VerifyToken(const TokenVerifier& verifier, const std::string& token,
   if (nonce.has_value()) {
     options.nonce = *nonce;
   }
+  return options;
+}
+
+Claims VerifyToken(const TokenVerifier& verifier, const std::string& token,
+                   const std::optional<std::string>& provider,
+                   const std::optional<OneOrMany>& token_uses,
+                   const std::optional<OneOrMany>& audiences,
+                   std::vector<std::string> scopes,
+                   const std::optional<std::string>& scope_match,
+                   std::vector<std::string> groups,
+                   const std::optional<std::string>& group_match,
+                   const std::optional<std::string>& nonce) {
+  VerifyOptions options = ToVerifyOptions(
+      provider, token_uses, audiences, std::move(scopes), scope_match,
+      std::move(groups), group_match, nonce);
   return Claims(ValueOrThrow(verifier.Verify(token, options)));
 }
 
 namespace {
 
 void BindVerifier(py::module_& m) {
-  py::class_<TokenVerifier, std::shared_ptr<TokenVerifier>>(m, "Verifier",
-                                                            R"doc(
+  py::class_<TokenVerifier, std::shared_ptr<TokenVerifier>> verifier(
+      m, "Verifier", R"doc(
 Verifies JWTs offline against one or more providers' keys and policies.
 
 Thread-safe: share one instance between threads; ``verify`` releases the
@@ -495,7 +510,8 @@ Example::
         client_id="my-app-client-id",
     )
     claims = verifier.verify(token, token_uses="access")
-)doc")
+)doc");
+  verifier
       .def(py::init(&MakeVerifier), py::arg("policies"), py::kw_only(),
            py::arg("cache_max_entries") = VerifierOptions().cache_max_entries,
            py::arg("cache_max_bytes") = VerifierOptions().cache_max_bytes,
@@ -636,6 +652,7 @@ Raises:
 Returns:
     A dict with ``cache_hits``, ``cache_misses`` and ``cache_entries``.
 )doc");
+  InstallFastVerify(verifier);
 }
 
 void BindInspection(py::module_& m) {
