@@ -2,8 +2,9 @@
 
 #include <utility>
 
-#include "authgate/token_verifier.h"
 #include "absl/strings/str_split.h"
+
+#include "authgate/token_verifier.h"
 #include "base64url.h"
 #include "json_util.h"
 #include "token_data.h"
@@ -87,8 +88,6 @@ const std::string& VerifiedToken::provider_name() const {
 const nlohmann::json& VerifiedToken::claims() const {
   return data_->AllClaims();
 }
-std::string VerifiedToken::payload_json() const {
-  return data_->PayloadJson();
-}
+std::string VerifiedToken::payload_json() const { return data_->PayloadJson(); }
 
 }  // namespace authgate

@@ -72,9 +72,8 @@ void VerifiedTokenCache::Insert(const CacheKey& key, CachedVerification entry,
   shard.fifo.emplace_front(key.hash, std::move(entry), expires_at, bytes);
   // The index key views the token owned by the node's TokenData, which
   // lives as long as the node.
-  shard.index.emplace(
-      CacheKey(shard.fifo.front().entry.data->token, key.hash),
-      shard.fifo.begin());
+  shard.index.emplace(CacheKey(shard.fifo.front().entry.data->token, key.hash),
+                      shard.fifo.begin());
   shard.bytes += bytes;
 }
 

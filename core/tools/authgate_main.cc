@@ -4,8 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "authgate/process_setup.h"
 #include "cli.h"
+
+#include "authgate/process_setup.h"
 
 int main(int argc, char** argv) {
   authgate::PrepareProcess();

@@ -37,30 +37,28 @@ struct BoundProvider {
 // One string or several: `token_uses="access"` and `token_uses=[...]`.
 using OneOrMany = std::variant<std::string, std::vector<std::string>>;
 
-// The keywords of Verifier.verify / Provider.verify as VerifyOptions; one
-// given as None keeps VerifyOptions' default. `scope_match` and
-// `group_match` are "all" or "any" (anything else: StatusError
-// invalid_argument, a ConfigurationError). Needs no GIL.
-VerifyOptions ToVerifyOptions(const std::optional<std::string>& provider,
-                              const std::optional<OneOrMany>& token_uses,
-                              const std::optional<OneOrMany>& audiences,
-                              std::vector<std::string> scopes,
-                              const std::optional<std::string>& scope_match,
-                              std::vector<std::string> groups,
-                              const std::optional<std::string>& group_match,
-                              const std::optional<std::string>& nonce);
+// The keywords of Verifier.verify / Provider.verify; one given as None
+// keeps VerifyOptions' default. `scope_match` and `group_match` are "all"
+// or "any".
+struct VerifyKeywords {
+  std::optional<std::string> provider;
+  std::optional<OneOrMany> token_uses;
+  std::optional<OneOrMany> audiences;
+  std::vector<std::string> scopes;
+  std::optional<std::string> scope_match;
+  std::vector<std::string> groups;
+  std::optional<std::string> group_match;
+  std::optional<std::string> nonce;
+};
 
-// Verifier.verify / Provider.verify: ToVerifyOptions of the keywords, then
-// the core. Throws StatusError with the core's verdict. Needs no GIL.
+// The keywords as VerifyOptions. A bad scope_match or group_match throws
+// StatusError invalid_argument (a ConfigurationError). Needs no GIL.
+VerifyOptions ToVerifyOptions(VerifyKeywords keywords);
+
+// Verifier.verify / Provider.verify: ToVerifyOptions, then the core. Throws
+// StatusError with the core's verdict. Needs no GIL.
 Claims VerifyToken(const TokenVerifier& verifier, const std::string& token,
-                   const std::optional<std::string>& provider,
-                   const std::optional<OneOrMany>& token_uses,
-                   const std::optional<OneOrMany>& audiences,
-                   std::vector<std::string> scopes,
-                   const std::optional<std::string>& scope_match,
-                   std::vector<std::string> groups,
-                   const std::optional<std::string>& group_match,
-                   const std::optional<std::string>& nonce);
+                   VerifyKeywords keywords);
 
 }  // namespace authgate::python
 

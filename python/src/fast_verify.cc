@@ -27,7 +27,8 @@ std::string* g_doc = nullptr;
 // verify(self, *args, **kwargs) through the pybind11 binding.
 PyObject* CallBinding(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                       PyObject* kwnames) {
-  Py_ssize_t count = nargs + (kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0);
+  Py_ssize_t count =
+      nargs + (kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0);
   std::vector<PyObject*> with_self(static_cast<size_t>(count) + 1);
   with_self[0] = self;
   for (Py_ssize_t i = 0; i < count; ++i) with_self[i + 1] = args[i];
@@ -35,38 +36,27 @@ PyObject* CallBinding(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                              static_cast<size_t>(nargs) + 1, kwnames);
 }
 
-// The keywords of Verifier.verify, converted by pybind11's own casters.
-// False (and nothing converted) for a name the binding does not take.
-struct Keywords {
-  std::optional<std::string> provider;
-  std::optional<OneOrMany> token_uses;
-  std::optional<OneOrMany> audiences;
-  std::vector<std::string> scopes;
-  std::optional<std::string> scope_match;
-  std::vector<std::string> groups;
-  std::optional<std::string> group_match;
-  std::optional<std::string> nonce;
+// Sets the keyword `name` with pybind11's own caster for its type. False
+// for a name the binding does not take; throws py::cast_error when the
+// value does not convert.
+template <typename T>
+bool Cast(py::handle value, T& out) {
+  out = value.cast<T>();
+  return true;
+}
 
-  // Throws py::cast_error when a value does not convert.
-  bool Set(absl::string_view name, py::handle value) {
-    if (name == "provider") return Cast(value, provider);
-    if (name == "token_uses") return Cast(value, token_uses);
-    if (name == "audiences") return Cast(value, audiences);
-    if (name == "scopes") return Cast(value, scopes);
-    if (name == "scope_match") return Cast(value, scope_match);
-    if (name == "groups") return Cast(value, groups);
-    if (name == "group_match") return Cast(value, group_match);
-    if (name == "nonce") return Cast(value, nonce);
-    return false;
-  }
-
- private:
-  template <typename T>
-  static bool Cast(py::handle value, T& out) {
-    out = value.cast<T>();
-    return true;
-  }
-};
+bool SetKeyword(VerifyKeywords& keywords, absl::string_view name,
+                py::handle value) {
+  if (name == "provider") return Cast(value, keywords.provider);
+  if (name == "token_uses") return Cast(value, keywords.token_uses);
+  if (name == "audiences") return Cast(value, keywords.audiences);
+  if (name == "scopes") return Cast(value, keywords.scopes);
+  if (name == "scope_match") return Cast(value, keywords.scope_match);
+  if (name == "groups") return Cast(value, keywords.groups);
+  if (name == "group_match") return Cast(value, keywords.group_match);
+  if (name == "nonce") return Cast(value, keywords.nonce);
+  return false;
+}
 
 absl::StatusOr<VerifiedToken> VerifyWithoutGil(const TokenVerifier& verifier,
                                                absl::string_view token,
@@ -96,19 +86,16 @@ PyObject* FastVerify(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     if (kwnames == nullptr) {
       result = VerifyWithoutGil(verifier, token, VerifyOptions());
     } else {
-      Keywords keywords;
+      VerifyKeywords keywords;
       for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); ++i) {
-        py::str name = py::reinterpret_borrow<py::str>(
-            PyTuple_GET_ITEM(kwnames, i));
-        if (!keywords.Set(std::string(name), args[nargs + i])) {
+        py::str name =
+            py::reinterpret_borrow<py::str>(PyTuple_GET_ITEM(kwnames, i));
+        if (!SetKeyword(keywords, std::string(name), args[nargs + i])) {
           return CallBinding(self, args, nargs, kwnames);
         }
       }
-      // The binding's own conversion of the keywords to VerifyOptions.
-      VerifyOptions options = ToVerifyOptions(
-          keywords.provider, keywords.token_uses, keywords.audiences,
-          std::move(keywords.scopes), keywords.scope_match,
-          std::move(keywords.groups), keywords.group_match, keywords.nonce);
+      // The binding's own conversion of the keywords.
+      VerifyOptions options = ToVerifyOptions(std::move(keywords));
       result = VerifyWithoutGil(verifier, token, options);
     }
     if (!result.ok()) {
@@ -129,8 +116,8 @@ PyObject* FastVerify(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
 }
 
 PyMethodDef g_method = {
-    "verify", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(
-                  &FastVerify)),
+    "verify",
+    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&FastVerify)),
     METH_FASTCALL | METH_KEYWORDS, nullptr};
 
 }  // namespace
@@ -141,8 +128,8 @@ void InstallFastVerify(
   g_binding = binding.release().ptr();  // kept for the module's lifetime
   g_doc = new std::string(py::str(py::handle(g_binding).attr("__doc__")));
   g_method.ml_doc = g_doc->c_str();
-  py::object method = py::reinterpret_steal<py::object>(PyDescr_NewMethod(
-      reinterpret_cast<PyTypeObject*>(cls.ptr()), &g_method));
+  py::object method = py::reinterpret_steal<py::object>(
+      PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(cls.ptr()), &g_method));
   if (!method) throw py::error_already_set();
   cls.attr("verify") = method;
 }

@@ -602,16 +602,18 @@ Raises:
       .def(
           "verify",
           [](const BoundProvider& self, const std::string& token,
-             const std::optional<OneOrMany>& token_uses,
-             const std::optional<OneOrMany>& audiences,
+             std::optional<OneOrMany> token_uses,
+             std::optional<OneOrMany> audiences,
              std::vector<std::string> scopes,
-             const std::optional<std::string>& scope_match,
+             std::optional<std::string> scope_match,
              std::vector<std::string> groups,
-             const std::optional<std::string>& group_match,
-             const std::optional<std::string>& nonce) {
-            return VerifyToken(*self.verifier, token, std::nullopt, token_uses,
-                               audiences, std::move(scopes), scope_match,
-                               std::move(groups), group_match, nonce);
+             std::optional<std::string> group_match,
+             std::optional<std::string> nonce) {
+            return VerifyToken(
+                *self.verifier, token,
+                {std::nullopt, std::move(token_uses), std::move(audiences),
+                 std::move(scopes), std::move(scope_match), std::move(groups),
+                 std::move(group_match), std::move(nonce)});
           },
           py::arg("token"), py::kw_only(), py::arg("token_uses") = py::none(),
           py::arg("audiences") = py::none(), py::arg("scopes") = py::tuple(),

@@ -447,46 +447,30 @@ Returns:
 
 }  // namespace
 
-VerifyOptions ToVerifyOptions(const std::optional<std::string>& provider,
-                              const std::optional<OneOrMany>& token_uses,
-                              const std::optional<OneOrMany>& audiences,
-                              std::vector<std::string> scopes,
-                              const std::optional<std::string>& scope_match,
-                              std::vector<std::string> groups,
-                              const std::optional<std::string>& group_match,
-                              const std::optional<std::string>& nonce) {
+VerifyOptions ToVerifyOptions(VerifyKeywords keywords) {
   VerifyOptions options;
-  if (provider.has_value()) {
-    options.provider = *provider;
+  if (keywords.provider.has_value()) {
+    options.provider = *std::move(keywords.provider);
   }
-  options.token_uses = ToList(token_uses);
-  options.audiences = ToList(audiences);
-  options.scopes = std::move(scopes);
-  if (scope_match.has_value()) {
-    options.scope_match = MatchOrThrow(*scope_match, "scope_match");
+  options.token_uses = ToList(keywords.token_uses);
+  options.audiences = ToList(keywords.audiences);
+  options.scopes = std::move(keywords.scopes);
+  if (keywords.scope_match.has_value()) {
+    options.scope_match = MatchOrThrow(*keywords.scope_match, "scope_match");
   }
-  options.groups = std::move(groups);
-  if (group_match.has_value()) {
-    options.group_match = MatchOrThrow(*group_match, "group_match");
+  options.groups = std::move(keywords.groups);
+  if (keywords.group_match.has_value()) {
+    options.group_match = MatchOrThrow(*keywords.group_match, "group_match");
   }
-  if (nonce.has_value()) {
-    options.nonce = *nonce;
+  if (keywords.nonce.has_value()) {
+    options.nonce = *std::move(keywords.nonce);
   }
   return options;
 }
 
 Claims VerifyToken(const TokenVerifier& verifier, const std::string& token,
-                   const std::optional<std::string>& provider,
-                   const std::optional<OneOrMany>& token_uses,
-                   const std::optional<OneOrMany>& audiences,
-                   std::vector<std::string> scopes,
-                   const std::optional<std::string>& scope_match,
-                   std::vector<std::string> groups,
-                   const std::optional<std::string>& group_match,
-                   const std::optional<std::string>& nonce) {
-  VerifyOptions options = ToVerifyOptions(
-      provider, token_uses, audiences, std::move(scopes), scope_match,
-      std::move(groups), group_match, nonce);
+                   VerifyKeywords keywords) {
+  VerifyOptions options = ToVerifyOptions(std::move(keywords));
   return Claims(ValueOrThrow(verifier.Verify(token, options)));
 }
 
@@ -593,13 +577,30 @@ Returns:
 Raises:
     ConfigurationError: The policy is invalid.
 )doc")
-      .def("verify", &VerifyToken, py::arg("token"), py::kw_only(),
-           py::arg("provider") = py::none(), py::arg("token_uses") = py::none(),
-           py::arg("audiences") = py::none(), py::arg("scopes") = py::tuple(),
-           py::arg("scope_match") = py::none(), py::arg("groups") = py::tuple(),
-           py::arg("group_match") = py::none(), py::arg("nonce") = py::none(),
-           py::call_guard<py::gil_scoped_release>(),
-           R"doc(Verifies a token and returns its claims.
+      .def(
+          "verify",
+          [](const TokenVerifier& self, const std::string& token,
+             std::optional<std::string> provider,
+             std::optional<OneOrMany> token_uses,
+             std::optional<OneOrMany> audiences,
+             std::vector<std::string> scopes,
+             std::optional<std::string> scope_match,
+             std::vector<std::string> groups,
+             std::optional<std::string> group_match,
+             std::optional<std::string> nonce) {
+            return VerifyToken(self, token,
+                               {std::move(provider), std::move(token_uses),
+                                std::move(audiences), std::move(scopes),
+                                std::move(scope_match), std::move(groups),
+                                std::move(group_match), std::move(nonce)});
+          },
+          py::arg("token"), py::kw_only(), py::arg("provider") = py::none(),
+          py::arg("token_uses") = py::none(), py::arg("audiences") = py::none(),
+          py::arg("scopes") = py::tuple(), py::arg("scope_match") = py::none(),
+          py::arg("groups") = py::tuple(), py::arg("group_match") = py::none(),
+          py::arg("nonce") = py::none(),
+          py::call_guard<py::gil_scoped_release>(),
+          R"doc(Verifies a token and returns its claims.
 
 The GIL is released while verifying. The keywords are the core's per-call
 options (the conformance table's ``request``); None keeps the core's default.

@@ -1264,7 +1264,8 @@ TEST(TokenDataTest, AllClaimsIsEmptyForAPayloadDeeperThanTheLimit) {
   internal::TokenData shallow;
   shallow.token = token(kMaxJsonDepth);
   EXPECT_EQ(shallow.AllClaims()["sub"], "u1");
-  EXPECT_EQ(shallow.PayloadJson(), PayloadOfDepth({{"sub", "u1"}}, kMaxJsonDepth));
+  EXPECT_EQ(shallow.PayloadJson(),
+            PayloadOfDepth({{"sub", "u1"}}, kMaxJsonDepth));
   internal::TokenData broken;
   broken.token = "no-dots";
   EXPECT_EQ(broken.PayloadJson(), "");

@@ -9,13 +9,14 @@
 //   build/tests/cpp/verify_benchmark            # prints ratios at the end
 //   AUTHGATE_BENCH_TOKENS=1000 build/tests/cpp/verify_benchmark   # quicker
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <malloc.h>
+
 #include <cstdlib>
 #include <iostream>
-#include <malloc.h>
-#include <unordered_map>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -269,9 +270,8 @@ void BM_VerifyCacheFill(benchmark::State& state) {
     if (i % corpus.tokens.size() == 0) {
       state.PauseTiming();
       if (verifier != nullptr && heap_per_entry == 0) {
-        heap_per_entry =
-            static_cast<double>(HeapInUse() - heap_before) /
-            static_cast<double>(verifier->stats().cache_entries);
+        heap_per_entry = static_cast<double>(HeapInUse() - heap_before) /
+                         static_cast<double>(verifier->stats().cache_entries);
       }
       verifier.reset();
       heap_before = HeapInUse();
