@@ -53,6 +53,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "authgate/process_setup.h"
 #include "authgate/static_key_source.h"
 #include "authgate/token_verifier.h"
 
@@ -294,6 +295,8 @@ Run RunMode(const std::string& mode, const Corpus& corpus, int passes,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As the server, the CLI and the Python module run (process_setup.h).
+  authgate::PrepareProcess();
   CLI::App app{"authgate-bench-verify: one measured verifier hot-path run"};
   std::string corpus_dir;
   std::string mode;
