@@ -1,4 +1,5 @@
-// authgate-bench-client: a small gRPC load generator for scripts/bench_grpc.
+// authgate-bench-client: a small gRPC load generator for the gRPC benchmarks
+// (tests/perf/hot_paths/grpc_table.py).
 //
 // Sends unary calls with pre-serialized requests through gRPC's generic
 // callback API, so the client spends as little CPU as possible per call

@@ -1,4 +1,5 @@
-// _authgate_bench: the bare OpenSSL baseline for scripts/bench_python.
+// _authgate_bench: the bare OpenSSL baseline of the Python benchmark
+// (tests/perf/hot_paths/verify_python.py).
 //
 // Benchmark-only (never in the wheel): the same loop as BM_Bare in
 // tests/cpp/verify_benchmark.cc, EVP_DigestVerifyInit + EVP_DigestVerify over

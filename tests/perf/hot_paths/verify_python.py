@@ -6,8 +6,7 @@ Reads the shared corpus (corpus.py) and prints one JSON line
 
   floor               _authgate_bench.bare_rs256_loop: EVP_DigestVerifyInit +
                       EVP_DigestVerify in C++ with one pre-parsed key over
-                      pre-decoded signatures (scripts/bench_python's "bare
-                      OpenSSL"; BM_Bare's loop)
+                      pre-decoded signatures (BM_Bare's loop)
   authgate_cache_on   authgate.Verifier.verify, default cache, a fresh
                       verifier per pass (every token a miss and an insert)
   authgate_cache_off  the same with cache_max_entries=0
@@ -21,7 +20,7 @@ threads released together; the clock runs from the release to the last join
 (time.perf_counter, monotonic), setup excluded. One-thread floor runs use
 the loop's own steady-clock seconds, which leave out the conversion of the
 argument lists. Uses the in-tree module when AUTHGATE_PYTHON_BUILD_DIR is set
-(e.g. build/python), like scripts/bench_python. Run with /usr/bin/python3
+(e.g. build/python). Run with /usr/bin/python3
 (Debian's python3-jwt).
 
   AUTHGATE_PYTHON_BUILD_DIR=build/python tests/perf/hot_paths/verify_python.py \
