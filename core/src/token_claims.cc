@@ -94,7 +94,8 @@ absl::Status ReadDate(std::string_view claim, element value,
 }  // namespace
 
 absl::Status ParseTokenClaims(const char* json, size_t size,
-                              TokenClaims& claims) {
+                              TokenClaims& claims,
+                              IdentityClaimCandidates& candidates) {
   simdjson::dom::object object;
   switch (ParseJsonObject(json, size, kMaxJsonDepth, object)) {
     case JsonObjectParse::kOk:
@@ -111,7 +112,6 @@ absl::Status ParseTokenClaims(const char* json, size_t size,
       return TokenMalformed(absl::StrCat("token payload nests deeper than ",
                                          kMaxJsonDepth, " levels"));
   }
-  IdentityClaimCandidates& candidates = claims.candidates;
   bool has_scope = false;
   for (simdjson::dom::key_value_pair member : object) {
     std::string_view key = member.key;
@@ -211,9 +211,9 @@ IdentityClaims::IdentityClaims(std::string groups_claim,
   }
 }
 
-absl::Status IdentityClaims::Select(TokenData& data) const {
+absl::Status IdentityClaims::Select(IdentityClaimCandidates& candidates,
+                                    TokenData& data) const {
   TokenClaims& claims = data.claims;
-  IdentityClaimCandidates& candidates = claims.candidates;
   auto take_groups = [&](std::vector<std::string>& from,
                          uint8_t bit) -> absl::Status {
     if (candidates.wrong_type & bit) {

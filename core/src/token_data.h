@@ -16,26 +16,6 @@
 
 namespace authgate::internal {
 
-// Claims a provider may name as its groups or username claim. They are read
-// in the one pass over the payload, before the token is routed to its
-// provider, so each candidate is kept until IdentityClaims::Select() picks
-// the provider's. A candidate of the wrong type is an error only when picked.
-struct IdentityClaimCandidates {
-  enum Bit : uint8_t {
-    kCognitoGroups = 1 << 0,
-    kGroups = 1 << 1,
-    kCognitoUsername = 1 << 2,
-    kUsername = 1 << 3,
-    kPreferredUsername = 1 << 4,
-  };
-  std::vector<std::string> cognito_groups;  // "cognito:groups"
-  std::vector<std::string> groups;          // "groups"
-  std::string cognito_username;             // "cognito:username"
-  std::string username;                     // "username"
-  std::string preferred_username;           // "preferred_username"
-  uint8_t wrong_type = 0;                   // Bits of mistyped candidates
-};
-
 struct TokenClaims {
   std::string issuer;
   std::string subject;
@@ -46,7 +26,6 @@ struct TokenClaims {
   std::string username;
   std::vector<std::string> scopes;
   std::vector<std::string> groups;
-  IdentityClaimCandidates candidates;  // the picked ones moved out
   std::string nonce;
   std::string authorized_party;
   std::string token_id;
@@ -71,6 +50,13 @@ struct TokenData {
   // The decoded payload, byte for byte as signed; empty when `token` has no
   // decodable payload segment (never for a verified token).
   std::string PayloadJson() const;
+
+  // The memory this TokenData holds: itself (as make_shared allocates it)
+  // and every heap block its strings and vectors own, each counted as the
+  // allocator rounds it. The verified-token cache charges an entry this, so
+  // cache_max_bytes bounds what the cache really holds. The full claim set,
+  // parsed only when asked for, is not counted.
+  size_t HeapBytes() const;
 
   // Full claim set, parsed on first use (most callers never need it). An
   // empty object when the payload is not a JSON object or nests deeper than

@@ -309,8 +309,9 @@ absl::Status TokenVerifier::Impl::VerifyUncached(
       size_t payload_size,
       internal::DecodeSegment(jws.payload, "payload",
                               simdjson::SIMDJSON_PADDING, payload));
-  AUTHGATE_RETURN_IF_ERROR(
-      internal::ParseTokenClaims(payload.data(), payload_size, data.claims));
+  internal::IdentityClaimCandidates candidates;
+  AUTHGATE_RETURN_IF_ERROR(internal::ParseTokenClaims(
+      payload.data(), payload_size, data.claims, candidates));
 
   // The unverified "iss" only chooses whose keys to try (RFC 8725 section
   // 3.8); a token from an issuer nobody configured is refused outright.
@@ -389,7 +390,7 @@ absl::Status TokenVerifier::Impl::VerifyUncached(
   data.key_thumbprint = key->thumbprint();
   data.provider_name = provider.policy.name;
   // The provider's own claim names; a token is routed only now.
-  AUTHGATE_RETURN_IF_ERROR(provider.identity.Select(data));
+  AUTHGATE_RETURN_IF_ERROR(provider.identity.Select(candidates, data));
   return CheckProviderClaims(provider, data, header.typ);
 }
 

@@ -1,11 +1,13 @@
 #include "authgate/verified_token.h"
 
+#include <algorithm>
+#include <string>
 #include <utility>
-
-#include "absl/strings/str_split.h"
+#include <vector>
 
 #include "authgate/token_verifier.h"
 #include "base64url.h"
+#include "compact_jws.h"
 #include "json_util.h"
 #include "token_data.h"
 
@@ -13,9 +15,46 @@ namespace authgate {
 namespace internal {
 
 std::string TokenData::PayloadJson() const {
-  std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
-  if (parts.size() != 3) return "";
-  return Base64UrlDecode(parts[1]).value_or("");
+  absl::StatusOr<CompactJws> jws = SplitCompactJws(token, token.size());
+  if (!jws.ok()) return "";
+  return Base64UrlDecode(jws->payload).value_or("");
+}
+
+namespace {
+
+// A heap block of `bytes` as glibc's malloc hands it out: an 8-byte header,
+// rounded up to 16 bytes, at least 32.
+size_t BlockBytes(size_t bytes) {
+  return std::max<size_t>(32, (bytes + 8 + 15) / 16 * 16);
+}
+
+// A string's own heap block, none while it fits in the object (SSO).
+size_t StringHeap(const std::string& s) {
+  return s.capacity() > std::string().capacity() ? BlockBytes(s.capacity() + 1)
+                                                 : 0;
+}
+
+size_t VectorHeap(const std::vector<std::string>& v) {
+  if (v.capacity() == 0) return 0;
+  size_t bytes = BlockBytes(v.capacity() * sizeof(std::string));
+  for (const std::string& s : v) bytes += StringHeap(s);
+  return bytes;
+}
+
+}  // namespace
+
+size_t TokenData::HeapBytes() const {
+  // make_shared's control block sits beside the object, in one block.
+  size_t bytes = BlockBytes(sizeof(TokenData) + 2 * sizeof(void*));
+  for (const std::string* s :
+       {&claims.issuer, &claims.subject, &claims.client_id, &claims.token_use,
+        &claims.username, &claims.nonce, &claims.authorized_party,
+        &claims.token_id, &claims.at_hash, &key_id, &key_thumbprint,
+        &provider_name, &token}) {
+    bytes += StringHeap(*s);
+  }
+  return bytes + VectorHeap(claims.audience) + VectorHeap(claims.scopes) +
+         VectorHeap(claims.groups);
 }
 
 const nlohmann::json& TokenData::AllClaims() const {

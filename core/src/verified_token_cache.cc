@@ -58,7 +58,7 @@ std::optional<CachedVerification> VerifiedTokenCache::Lookup(
 
 void VerifiedTokenCache::Insert(const CacheKey& key, CachedVerification entry,
                                 absl::Time expires_at) {
-  size_t bytes = entry.data->token.size() + kEntryOverheadBytes;
+  size_t bytes = entry.data->HeapBytes() + kIndexBytes;
   if (bytes > max_bytes_per_shard_) return;
   Shard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);

@@ -49,8 +49,8 @@ struct CacheKey {
 
 class VerifiedTokenCache {
  public:
-  // Bounds are split evenly across shards; an entry costs its token's size
-  // plus a fixed overhead (its claims and bookkeeping).
+  // Bounds are split evenly across shards; an entry costs what its
+  // TokenData holds (TokenData::HeapBytes) plus its place in the index.
   VerifiedTokenCache(size_t max_entries, size_t max_bytes);
 
   // The entry for `key`, unless absent or expired (now >= expires_at).
@@ -71,7 +71,6 @@ class VerifiedTokenCache {
 
  private:
   static constexpr size_t kShards = 16;
-  static constexpr size_t kEntryOverheadBytes = 256;
 
   struct Node {
     Node(uint64_t hash, CachedVerification entry, absl::Time expires_at,
@@ -105,6 +104,12 @@ class VerifiedTokenCache {
         ABSL_GUARDED_BY(mu);
     size_t bytes ABSL_GUARDED_BY(mu) = 0;
   };
+
+  // An entry's list node (with its two links and malloc's header) and its
+  // map slot (key, iterator and control byte, at the map's 7/8 load).
+  static constexpr size_t kIndexBytes =
+      (sizeof(Node) + 3 * sizeof(void*) + 15) / 16 * 16 +
+      (sizeof(CacheKey) + sizeof(NodeList::iterator) + 1) * 8 / 7;
 
   Shard& ShardFor(const CacheKey& key) const;
   static void EraseLocked(Shard& shard, NodeList::iterator it)

@@ -24,8 +24,10 @@ void ParseJson(const char* json, size_t size) {
   auto header = authgate::internal::ParseJoseHeader(json, size);
   CheckTyped(header.status(), "ParseJoseHeader");
   authgate::internal::TokenClaims claims;
-  CheckTyped(authgate::internal::ParseTokenClaims(json, size, claims),
-             "ParseTokenClaims");
+  authgate::internal::IdentityClaimCandidates candidates;
+  CheckTyped(
+      authgate::internal::ParseTokenClaims(json, size, claims, candidates),
+      "ParseTokenClaims");
 }
 
 }  // namespace
