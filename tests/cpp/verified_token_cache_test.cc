@@ -86,6 +86,25 @@ TEST(VerifiedTokenCacheTest, EvictsPastByteBound) {
   EXPECT_FALSE(Get(cache, std::string(8000, 'y')).has_value());
 }
 
+TEST(VerifiedTokenCacheTest, ChargesWhatAnEntryHoldsNotJustItsToken) {
+  // A short token whose claims hold 8 KB: more than a shard's 8 KB budget,
+  // so it is not cached, however small the token.
+  auto data = std::make_shared<TokenData>();
+  data->token = "short-token";
+  data->claims.groups.assign(2, std::string(4096, 'g'));
+  EXPECT_GT(data->HeapBytes(), 2u * 4096 + sizeof(TokenData));
+  CachedVerification entry;
+  entry.data = data;
+  VerifiedTokenCache cache(1 << 20, 16 * 8192);
+  cache.Insert(CacheKey(data->token), entry, kNow + absl::Hours(1));
+  EXPECT_FALSE(Get(cache, "short-token").has_value());
+  // Without the groups it fits.
+  data->claims.groups.clear();
+  data->claims.groups.shrink_to_fit();
+  cache.Insert(CacheKey(data->token), entry, kNow + absl::Hours(1));
+  EXPECT_TRUE(Get(cache, "short-token").has_value());
+}
+
 TEST(VerifiedTokenCacheTest, UpdatesGenerationAndErases) {
   VerifiedTokenCache cache(100, 1 << 20);
   Put(cache, "t", kNow + absl::Hours(1));
