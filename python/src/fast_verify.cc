@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -36,26 +37,51 @@ PyObject* CallBinding(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                              static_cast<size_t>(nargs) + 1, kwnames);
 }
 
-// Sets the keyword `name` with pybind11's own caster for its type. False
-// for a name the binding does not take; throws py::cast_error when the
-// value does not convert.
-template <typename T>
-bool Cast(py::handle value, T& out) {
-  out = value.cast<T>();
-  return true;
-}
-
+// Sets the keyword `name` (kVerifyKeywords). False for a name the binding
+// does not take; throws py::cast_error when the value does not convert.
 bool SetKeyword(VerifyKeywords& keywords, absl::string_view name,
                 py::handle value) {
-  if (name == "provider") return Cast(value, keywords.provider);
-  if (name == "token_uses") return Cast(value, keywords.token_uses);
-  if (name == "audiences") return Cast(value, keywords.audiences);
-  if (name == "scopes") return Cast(value, keywords.scopes);
-  if (name == "scope_match") return Cast(value, keywords.scope_match);
-  if (name == "groups") return Cast(value, keywords.groups);
-  if (name == "group_match") return Cast(value, keywords.group_match);
-  if (name == "nonce") return Cast(value, keywords.nonce);
+  for (const VerifyKeyword& keyword : kVerifyKeywords) {
+    if (name == keyword.name) {
+      keyword.set(keywords, value);
+      return true;
+    }
+  }
   return false;
+}
+
+// pybind11's records of Verifier and Claims, looked up once at import.
+// h.cast<const TokenVerifier&>() and py::cast(Claims) find them by
+// std::type_index on every call (hashing and comparing the mangled name: a
+// fifth of a cache hit); with the record, type_caster_generic does what
+// those casts do after the lookup. This is pybind11's detail API (2.10), so
+// it stays in this file.
+const py::detail::type_info* g_verifier_type = nullptr;
+const py::detail::type_info* g_claims_type = nullptr;
+
+// The TokenVerifier of `self` (a Verifier, or an instance of a Python
+// subclass), or nullptr when it holds none.
+const TokenVerifier* LoadVerifier(PyObject* self) {
+  py::detail::type_caster_generic caster(g_verifier_type);
+  if (!caster.load(self, /*convert=*/true)) return nullptr;
+  return static_cast<const TokenVerifier*>(caster.value);
+}
+
+void* CopyClaims(const void* claims) {
+  return new Claims(*static_cast<const Claims*>(claims));
+}
+
+void* MoveClaims(const void* claims) {
+  return new Claims(
+      std::move(*const_cast<Claims*>(static_cast<const Claims*>(claims))));
+}
+
+// A new Python Claims holding `claims` (moved), as py::cast(Claims&&).
+PyObject* CastClaims(Claims claims) {
+  return py::detail::type_caster_generic::cast(
+             &claims, py::return_value_policy::move, py::handle(),
+             g_claims_type, &CopyClaims, &MoveClaims)
+      .ptr();
 }
 
 absl::StatusOr<VerifiedToken> VerifyWithoutGil(const TokenVerifier& verifier,
@@ -78,33 +104,41 @@ PyObject* FastVerify(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     return CallBinding(self, args, nargs, kwnames);
   }
   try {
-    const auto& verifier = py::handle(self).cast<const TokenVerifier&>();
+    const TokenVerifier* verifier = LoadVerifier(self);
+    if (verifier == nullptr) return CallBinding(self, args, nargs, kwnames);
     // The str outlives the call and is immutable, so its UTF-8 buffer may
     // be read without the GIL.
     absl::string_view token(utf8, static_cast<size_t>(size));
     absl::StatusOr<VerifiedToken> result;
     if (kwnames == nullptr) {
-      result = VerifyWithoutGil(verifier, token, VerifyOptions());
+      result = VerifyWithoutGil(*verifier, token, VerifyOptions());
     } else {
       VerifyKeywords keywords;
       for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); ++i) {
-        py::str name =
-            py::reinterpret_borrow<py::str>(PyTuple_GET_ITEM(kwnames, i));
-        if (!SetKeyword(keywords, std::string(name), args[nargs + i])) {
+        Py_ssize_t name_size = 0;
+        const char* name =
+            PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(kwnames, i), &name_size);
+        if (name == nullptr ||
+            !SetKeyword(keywords,
+                        absl::string_view(name, static_cast<size_t>(name_size)),
+                        args[nargs + i])) {
+          PyErr_Clear();
           return CallBinding(self, args, nargs, kwnames);
         }
       }
       // The binding's own conversion of the keywords.
       VerifyOptions options = ToVerifyOptions(std::move(keywords));
-      result = VerifyWithoutGil(verifier, token, options);
+      result = VerifyWithoutGil(*verifier, token, options);
     }
     if (!result.ok()) {
       RaiseStatus(result.status());
       return nullptr;
     }
-    return py::cast(Claims(*std::move(result))).release().ptr();
+    return CastClaims(Claims(*std::move(result)));
   } catch (const py::cast_error&) {
-    // A keyword of the wrong type: the binding raises its TypeError.
+    // A keyword of the wrong type: the binding raises its TypeError. A
+    // caster may have left a Python error set; the binding must not see it.
+    PyErr_Clear();
     return CallBinding(self, args, nargs, kwnames);
   } catch (const StatusError& e) {
     RaiseStatus(e.status());
@@ -124,6 +158,12 @@ PyMethodDef g_method = {
 
 void InstallFastVerify(
     py::class_<TokenVerifier, std::shared_ptr<TokenVerifier>>& cls) {
+  // RegisterVerifier binds Claims before Verifier.
+  g_verifier_type = py::detail::get_type_info(typeid(TokenVerifier));
+  g_claims_type = py::detail::get_type_info(typeid(Claims));
+  if (g_verifier_type == nullptr || g_claims_type == nullptr) {
+    py::pybind11_fail("InstallFastVerify: Verifier or Claims not bound");
+  }
   py::object binding = cls.attr("verify");
   g_binding = binding.release().ptr();  // kept for the module's lifetime
   g_doc = new std::string(py::str(py::handle(g_binding).attr("__doc__")));

@@ -588,18 +588,18 @@ Raises:
              std::vector<std::string> groups,
              std::optional<std::string> group_match,
              std::optional<std::string> nonce) {
+            static_assert(kVerifyKeywords.size() == 8,
+                          "one parameter and one VerifyKeywordArg per keyword");
             return VerifyToken(self, token,
                                {std::move(provider), std::move(token_uses),
                                 std::move(audiences), std::move(scopes),
                                 std::move(scope_match), std::move(groups),
                                 std::move(group_match), std::move(nonce)});
           },
-          py::arg("token"), py::kw_only(), py::arg("provider") = py::none(),
-          py::arg("token_uses") = py::none(), py::arg("audiences") = py::none(),
-          py::arg("scopes") = py::tuple(), py::arg("scope_match") = py::none(),
-          py::arg("groups") = py::tuple(), py::arg("group_match") = py::none(),
-          py::arg("nonce") = py::none(),
-          py::call_guard<py::gil_scoped_release>(),
+          py::arg("token"), py::kw_only(), VerifyKeywordArg(0),
+          VerifyKeywordArg(1), VerifyKeywordArg(2), VerifyKeywordArg(3),
+          VerifyKeywordArg(4), VerifyKeywordArg(5), VerifyKeywordArg(6),
+          VerifyKeywordArg(7), py::call_guard<py::gil_scoped_release>(),
           R"doc(Verifies a token and returns its claims.
 
 The GIL is released while verifying. The keywords are the core's per-call

@@ -7,8 +7,11 @@ the exact outcome, whichever path takes it.
 
 from __future__ import annotations
 
+import re
+
 import authgate
 import pytest
+from conftest import CLIENT_ID, ISSUER, jwks_of
 
 
 def _reason(call):
@@ -82,3 +85,107 @@ def test_verify_keeps_its_documentation(verifier):
     assert doc.startswith("verify(self: authgate._core.Verifier, token: str, *")
     assert "Verifies a token and returns its claims." in doc
     assert verifier.verify.__name__ == "verify"
+
+
+def _keyword_names(doc: str) -> list[str]:
+    """The keyword-only parameter names of a pybind11 signature line."""
+    signature = doc.split("\n", 1)[0]
+    keyword_only = signature.split(", *, ", 1)[1].rsplit(") -> ", 1)[0]
+    return re.findall(r"(\w+): ", keyword_only)
+
+
+def _outcome(call):
+    try:
+        call()
+    except Exception as e:  # the exact outcome is compared below
+        return type(e).__name__, getattr(e, "reason", None), str(e)
+    return "ok"
+
+
+# One value per keyword that makes the call fail its own way.
+_FAILING_KEYWORDS = {
+    "provider": "elsewhere",
+    "token_uses": "id",
+    "audiences": "another-client",
+    "scopes": ["nope"],
+    "scope_match": "most",
+    "groups": ["nope"],
+    "group_match": "most",
+    "nonce": "n-0",
+}
+
+
+def test_each_keyword_means_the_same_on_both_paths(verifier, mint):
+    # The fast path reads the names from bound_provider.h's kVerifyKeywords,
+    # from which the binding's py::arg list is built too; this checks that
+    # the binding's parameters follow the table's order (a str token takes
+    # the fast path, bytes the binding).
+    names = _keyword_names(authgate.Verifier.verify.__doc__)
+    assert names == list(_FAILING_KEYWORDS)
+    assert _keyword_names(authgate.Provider.verify.__doc__) == names[1:]
+    token = mint()
+    outcomes = set()
+    for name, value in _FAILING_KEYWORDS.items():
+        fast = _outcome(lambda: verifier.verify(token, **{name: value}))
+        slow = _outcome(lambda: verifier.verify(token.encode(), **{name: value}))
+        assert fast == slow != "ok", name
+        outcomes.add(fast)
+    # Eight different failures: a keyword bound to another's parameter in
+    # the binding would show above as a fast/slow mismatch.
+    assert len(outcomes) == len(_FAILING_KEYWORDS)
+
+
+def test_a_scopes_value_that_raises_gets_the_bindings_answer(verifier, mint):
+    token = mint()
+    started = []
+
+    def scopes():
+        started.append(True)
+        raise ValueError("not a scope")
+        yield "orders/read"  # makes this a generator
+
+    # The binding takes no generator (not a sequence) and never starts it:
+    # both paths raise its TypeError, with no error left pending.
+    for t in (token, token.encode()):
+        with pytest.raises(TypeError, match="incompatible function arguments"):
+            verifier.verify(t, scopes=scopes())
+    assert started == []
+
+    class Unsized(list):
+        def __len__(self):
+            raise ValueError("no length")
+
+    # A sequence that raises while converting: the binding lets the error
+    # out, and so does the fast path.
+    for t in (token, token.encode()):
+        with pytest.raises(ValueError, match="^no length$"):
+            verifier.verify(t, scopes=Unsized(["orders/read"]))
+    assert verifier.verify(token, scopes=["orders/read"]).sub
+
+
+def test_a_python_subclass_of_verifier_verifies(rsa_key, mint):
+    policy = authgate.ProviderPolicy(
+        jwks_inline=jwks_of(rsa_key), issuer=ISSUER, client_id=CLIENT_ID
+    )
+
+    class Plain(authgate.Verifier):
+        pass
+
+    class Overriding(authgate.Verifier):
+        def verify(self, token, **keywords):
+            return ("mine", super().verify(token, **keywords))
+
+    token = mint()
+    plain = Plain([policy])
+    claims = plain.verify(token, scopes=["orders/read"])
+    assert type(claims) is authgate.Claims
+    assert claims.sub == plain.verify(token.encode()).sub
+    assert _reason(lambda: plain.verify(token, scopes=["nope"])) == (
+        "PermissionDeniedError",
+        "PERMISSION_DENIED",
+        "scope_missing",
+    )
+    tag, claims = Overriding([policy]).verify(token, groups=["admins"])
+    assert tag == "mine" and claims.sub == plain.verify(token).sub
+    # The base's verify, called on the subclass's instance.
+    assert authgate.Verifier.verify(plain, token).sub == claims.sub
