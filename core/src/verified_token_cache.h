@@ -7,7 +7,8 @@
 // a lookup takes its shard's lock shared and writes nothing but a "recently
 // used" flag, and eviction is second-chance FIFO (CLOCK): the oldest entry
 // goes unless it was used since it last came up, which approximates LRU
-// without reordering a list on every hit. An entry stores no copy of the
+// without reordering a list on every hit. The hash reads a token's length
+// and its signature's last bytes only. An entry stores no copy of the
 // token: its key views the token TokenData already owns.
 // Thread-safe: each shard has its own lock, so there is no global lock.
 #ifndef AUTHGATE_SRC_VERIFIED_TOKEN_CACHE_H_

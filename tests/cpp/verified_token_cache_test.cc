@@ -124,5 +124,26 @@ TEST(VerifiedTokenCacheTest, SameHashDifferentTokenIsNotAHit) {
   EXPECT_FALSE(cache.Lookup(forged, kNow).has_value());
 }
 
+TEST(VerifiedTokenCacheTest, TokensSharingTheirHashedTailStayApart) {
+  // The hash reads a token's length and last bytes only, so these collide
+  // by construction; each still finds its own entry, and a third with the
+  // same tail finds none.
+  const std::string tail(200, 's');
+  const std::string first = "header-a.payload-1." + tail;
+  const std::string second = "header-b.payload-2." + tail;
+  const std::string third = "header-c.payload-3." + tail;
+  ASSERT_EQ(CacheKey(first).hash, CacheKey(second).hash);
+  VerifiedTokenCache cache(100, 1 << 20);
+  Put(cache, first, kNow + absl::Hours(1), 1);
+  Put(cache, second, kNow + absl::Hours(1), 2);
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(Get(cache, first)->provider_index, 1u);
+  EXPECT_EQ(Get(cache, second)->provider_index, 2u);
+  EXPECT_FALSE(Get(cache, third).has_value());
+  cache.Erase(CacheKey(first));
+  EXPECT_FALSE(Get(cache, first).has_value());
+  EXPECT_EQ(Get(cache, second)->provider_index, 2u);
+}
+
 }  // namespace
 }  // namespace authgate::internal
