@@ -181,6 +181,11 @@ class TokenVerifier::Impl {
 
   absl::StatusOr<VerifiedToken> Verify(absl::string_view token,
                                        const VerifyOptions& options) const;
+  std::optional<absl::StatusOr<VerifiedToken>> VerifyIfCached(
+      absl::string_view token, const VerifyOptions& options) const {
+    std::optional<internal::CacheKey> key;
+    return VerifyWithoutSignature(token, options, clock_->Now(), key);
+  }
   std::vector<std::string> provider_names() const {
     std::vector<std::string> names;
     for (const Provider& p : providers_) names.push_back(p.policy.name);
@@ -201,6 +206,13 @@ class TokenVerifier::Impl {
   }
 
  private:
+  // The verdict that needs no signature check: a token over the size
+  // bound, an unknown options.provider, or a cached verification whose key
+  // is still present. nullopt when the token must be verified; `key` is
+  // then set when the cache is on.
+  std::optional<absl::StatusOr<VerifiedToken>> VerifyWithoutSignature(
+      absl::string_view token, const VerifyOptions& options, absl::Time now,
+      std::optional<internal::CacheKey>& key) const;
   // Signature and provider-level checks; everything a cache entry vouches for.
   absl::Status VerifyUncached(absl::string_view token, TokenData& data,
                               size_t& provider_index,
@@ -225,8 +237,10 @@ class TokenVerifier::Impl {
   mutable internal::ShardedCounter misses_;
 };
 
-absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
-    absl::string_view token, const VerifyOptions& options) const {
+std::optional<absl::StatusOr<VerifiedToken>>
+TokenVerifier::Impl::VerifyWithoutSignature(
+    absl::string_view token, const VerifyOptions& options, absl::Time now,
+    std::optional<internal::CacheKey>& key) const {
   if (token.size() > options_.max_token_bytes) {
     return Rejected(ErrorReason::kTokenTooLarge,
                     absl::StrCat("token is larger than ",
@@ -238,36 +252,37 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
         absl::StatusCode::kInvalidArgument, ErrorReason::kInvalidArgument,
         absl::StrCat("unknown provider ", Printable(options.provider)));
   }
-  absl::Time now = clock_->Now();
+  if (cache_ == nullptr) return std::nullopt;
   // Hashed once, only when a cache may hold the token.
-  std::optional<internal::CacheKey> key;
-  if (cache_ != nullptr) {
-    key.emplace(token);
-    if (std::optional<internal::CachedVerification> hit =
-            cache_->Lookup(*key, now)) {
-      const Provider& provider = providers_[hit->provider_index];
-      const KeySource& keys = *provider.policy.keys;
-      bool key_present = true;
-      uint64_t generation = keys.generation();
-      if (generation != hit->key_generation) {
-        // The key set changed since: the entry lives only while its key does.
-        std::shared_ptr<const JwkSet> current = keys.Current();
-        key_present =
-            current != nullptr &&
-            current->Contains(hit->data->key_id, hit->data->key_thumbprint);
-        if (key_present) {
-          cache_->SetKeyGeneration(*key, generation);
-        } else {
-          cache_->Erase(*key);
-        }
-      }
-      if (key_present) {
-        hits_.Increment();
-        AUTHGATE_RETURN_IF_ERROR(CheckTimes(provider, hit->data->claims, now));
-        AUTHGATE_RETURN_IF_ERROR(CheckCall(provider, *hit->data, options));
-        return VerifiedToken(std::move(hit->data));
-      }
+  key.emplace(token);
+  std::optional<internal::CachedVerification> hit = cache_->Lookup(*key, now);
+  if (!hit.has_value()) return std::nullopt;
+  const Provider& provider = providers_[hit->provider_index];
+  const KeySource& keys = *provider.policy.keys;
+  uint64_t generation = keys.generation();
+  if (generation != hit->key_generation) {
+    // The key set changed since: the entry lives only while its key does.
+    std::shared_ptr<const JwkSet> current = keys.Current();
+    if (current == nullptr ||
+        !current->Contains(hit->data->key_id, hit->data->key_thumbprint)) {
+      cache_->Erase(*key);
+      return std::nullopt;
     }
+    cache_->SetKeyGeneration(*key, generation);
+  }
+  hits_.Increment();
+  AUTHGATE_RETURN_IF_ERROR(CheckTimes(provider, hit->data->claims, now));
+  AUTHGATE_RETURN_IF_ERROR(CheckCall(provider, *hit->data, options));
+  return VerifiedToken(std::move(hit->data));
+}
+
+absl::StatusOr<VerifiedToken> TokenVerifier::Impl::Verify(
+    absl::string_view token, const VerifyOptions& options) const {
+  absl::Time now = clock_->Now();
+  std::optional<internal::CacheKey> key;
+  if (std::optional<absl::StatusOr<VerifiedToken>> verdict =
+          VerifyWithoutSignature(token, options, now, key)) {
+    return *std::move(verdict);
   }
   misses_.Increment();
 
@@ -623,6 +638,11 @@ TokenVerifier::~TokenVerifier() = default;
 absl::StatusOr<VerifiedToken> TokenVerifier::Verify(
     absl::string_view token, const VerifyOptions& options) const {
   return impl_->Verify(token, options);
+}
+
+std::optional<absl::StatusOr<VerifiedToken>> TokenVerifier::VerifyIfCached(
+    absl::string_view token, const VerifyOptions& options) const {
+  return impl_->VerifyIfCached(token, options);
 }
 
 std::vector<std::string> TokenVerifier::provider_names() const {

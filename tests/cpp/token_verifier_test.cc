@@ -801,6 +801,49 @@ TEST_F(TokenVerifierTest, DisabledCacheVerifiesEveryTime) {
   EXPECT_EQ(verifier->stats().cache_hits, 0u);
 }
 
+TEST_F(TokenVerifierTest, VerifyIfCachedAnswersOnlyWithoutASignatureCheck) {
+  auto verifier = MakeVerifier();
+  std::string token = Mint(AccessClaims());
+  // Not yet verified: no answer, and no miss counted (Verify counts it).
+  EXPECT_FALSE(verifier->VerifyIfCached(token).has_value());
+  EXPECT_EQ(verifier->stats().cache_misses, 0u);
+  ASSERT_THAT(verifier->Verify(token), IsOk());
+  std::optional<absl::StatusOr<VerifiedToken>> cached =
+      verifier->VerifyIfCached(token);
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_THAT(*cached, IsOk());
+  EXPECT_EQ(verifier->stats().cache_hits, 1u);
+  // Per-call rules are checked on the cached verification.
+  VerifyOptions options;
+  options.scopes = {"orders/write"};
+  cached = verifier->VerifyIfCached(token, options);
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_THAT(*cached, StatusIs(kPermissionDenied, ErrorReason::kScopeMissing));
+  // Verdicts that need no signature: an unknown provider, an oversized token.
+  options = VerifyOptions();
+  options.provider = "nobody";
+  cached = verifier->VerifyIfCached(token, options);
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_THAT(*cached, StatusIs(absl::StatusCode::kInvalidArgument,
+                                ErrorReason::kInvalidArgument));
+  cached = verifier->VerifyIfCached(std::string(kMaxTokenBytes + 1, 'a'));
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_THAT(*cached, StatusIs(kUnauthenticated, ErrorReason::kTokenTooLarge));
+  // A verifier without a cache never answers a well-formed call.
+  VerifierOptions uncached;
+  uncached.providers = {Policy()};
+  uncached.cache_max_entries = 0;
+  auto without_cache = MakeVerifier(std::move(uncached));
+  ASSERT_THAT(without_cache->Verify(token), IsOk());
+  EXPECT_FALSE(without_cache->VerifyIfCached(token).has_value());
+  // Once its key is gone the entry is dropped and the token needs Verify,
+  // which refuses it.
+  keys_->Update(JwkSet::FromKeys({keys_->Current()->keys()[1]}));
+  EXPECT_FALSE(verifier->VerifyIfCached(token).has_value());
+  EXPECT_THAT(verifier->Verify(token),
+              StatusIs(kUnauthenticated, ErrorReason::kKeyNotFound));
+}
+
 TEST_F(TokenVerifierTest, RejectsInvalidConfiguration) {
   auto create = [&](ProviderPolicy policy) {
     VerifierOptions options;

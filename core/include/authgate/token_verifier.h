@@ -196,6 +196,16 @@ class TokenVerifier {
   absl::StatusOr<VerifiedToken> Verify(absl::string_view token,
                                        const VerifyOptions& options = {}) const;
 
+  // Verify's answer when it takes no signature check: the token is over
+  // max_token_bytes, options.provider names no provider, or the token is a
+  // cached verification whose key is still present (time and per-call
+  // rules are checked as Verify checks them). nullopt when the token must
+  // be verified: then call Verify. Never blocks and costs well under a
+  // microsecond, so a caller may run it where blocking is not allowed (the
+  // Python module keeps the GIL for it; a miss releases it for Verify).
+  std::optional<absl::StatusOr<VerifiedToken>> VerifyIfCached(
+      absl::string_view token, const VerifyOptions& options = {}) const;
+
   // Names of the configured providers, in configuration order.
   std::vector<std::string> provider_names() const;
 
