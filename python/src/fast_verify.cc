@@ -11,9 +11,9 @@
 #include <pybind11/stl.h>
 
 #include "authgate/verified_token.h"
-#include "bound_provider.h"
 #include "claims.h"
 #include "status_translation.h"
+#include "verify_keywords.h"
 
 namespace py = pybind11;
 

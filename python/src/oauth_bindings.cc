@@ -31,6 +31,7 @@
 #include "claims.h"
 #include "json_conversion.h"
 #include "status_translation.h"
+#include "verify_keywords.h"
 
 namespace py = pybind11;
 
@@ -615,10 +616,10 @@ Raises:
                  std::move(scopes), std::move(scope_match), std::move(groups),
                  std::move(group_match), std::move(nonce)});
           },
-          py::arg("token"), py::kw_only(), py::arg("token_uses") = py::none(),
-          py::arg("audiences") = py::none(), py::arg("scopes") = py::tuple(),
-          py::arg("scope_match") = py::none(), py::arg("groups") = py::tuple(),
-          py::arg("group_match") = py::none(), py::arg("nonce") = py::none(),
+          // kVerifyKeywords without "provider" (0).
+          py::arg("token"), py::kw_only(), VerifyKeywordArg(1),
+          VerifyKeywordArg(2), VerifyKeywordArg(3), VerifyKeywordArg(4),
+          VerifyKeywordArg(5), VerifyKeywordArg(6), VerifyKeywordArg(7),
           py::call_guard<py::gil_scoped_release>(),
           R"doc(Verifies a token of this provider.
 

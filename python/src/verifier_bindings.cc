@@ -30,6 +30,7 @@
 #include "fast_verify.h"
 #include "json_conversion.h"
 #include "status_translation.h"
+#include "verify_keywords.h"
 
 namespace py = pybind11;
 

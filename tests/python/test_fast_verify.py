@@ -116,7 +116,7 @@ _FAILING_KEYWORDS = {
 
 
 def test_each_keyword_means_the_same_on_both_paths(verifier, mint):
-    # The fast path reads the names from bound_provider.h's kVerifyKeywords,
+    # The fast path reads the names from verify_keywords.h's kVerifyKeywords,
     # from which the binding's py::arg list is built too; this checks that
     # the binding's parameters follow the table's order (a str token takes
     # the fast path, bytes the binding).
