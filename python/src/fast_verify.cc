@@ -14,6 +14,7 @@
 #include "claims.h"
 #include "status_translation.h"
 #include "verify_keywords.h"
+#include "verify_options_memo.h"
 
 namespace py = pybind11;
 
@@ -59,6 +60,11 @@ bool SetKeyword(VerifyKeywords& keywords, absl::string_view name,
 const py::detail::type_info* g_verifier_type = nullptr;
 const py::detail::type_info* g_claims_type = nullptr;
 
+// Keyword options already converted (verify_options_memo.h). Never freed:
+// it holds Python references, which must not be dropped after the
+// interpreter is gone.
+VerifyOptionsMemo* g_options_memo = nullptr;
+
 // The TokenVerifier of `self` (a Verifier, or an instance of a Python
 // subclass), or nullptr when it holds none.
 const TokenVerifier* LoadVerifier(PyObject* self) {
@@ -94,8 +100,38 @@ absl::StatusOr<VerifiedToken> VerifyReleasingGilToCheck(
           verifier.VerifyIfCached(token, options)) {
     return *std::move(cached);
   }
+  // `options` may be the memo's, which another thread may replace once the
+  // GIL is released; a copy costs little beside a signature check.
+  const VerifyOptions own = options;
   py::gil_scoped_release release;
-  return verifier.Verify(token, options);
+  return verifier.Verify(token, own);
+}
+
+// The keywords' options (kwnames and their values) from the memo, or
+// converted into `converted` and remembered. Throws as SetKeyword and
+// ToVerifyOptions do; nullptr for a name the binding does not take.
+const VerifyOptions* KeywordOptions(PyObject* kwnames, PyObject* const* values,
+                                    VerifyOptions& converted) {
+  if (const VerifyOptions* remembered = g_options_memo->Find(kwnames, values)) {
+    return remembered;
+  }
+  VerifyKeywords keywords;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); ++i) {
+    Py_ssize_t name_size = 0;
+    const char* name =
+        PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(kwnames, i), &name_size);
+    if (name == nullptr ||
+        !SetKeyword(keywords,
+                    absl::string_view(name, static_cast<size_t>(name_size)),
+                    values[i])) {
+      PyErr_Clear();
+      return nullptr;
+    }
+  }
+  // The binding's own conversion of the keywords.
+  converted = ToVerifyOptions(std::move(keywords));
+  g_options_memo->Remember(kwnames, values, converted);
+  return &converted;
 }
 
 PyObject* FastVerify(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
@@ -120,22 +156,11 @@ PyObject* FastVerify(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     if (kwnames == nullptr) {
       result = VerifyReleasingGilToCheck(*verifier, token, VerifyOptions());
     } else {
-      VerifyKeywords keywords;
-      for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); ++i) {
-        Py_ssize_t name_size = 0;
-        const char* name =
-            PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(kwnames, i), &name_size);
-        if (name == nullptr ||
-            !SetKeyword(keywords,
-                        absl::string_view(name, static_cast<size_t>(name_size)),
-                        args[nargs + i])) {
-          PyErr_Clear();
-          return CallBinding(self, args, nargs, kwnames);
-        }
-      }
-      // The binding's own conversion of the keywords.
-      VerifyOptions options = ToVerifyOptions(std::move(keywords));
-      result = VerifyReleasingGilToCheck(*verifier, token, options);
+      VerifyOptions converted;
+      const VerifyOptions* options =
+          KeywordOptions(kwnames, args + nargs, converted);
+      if (options == nullptr) return CallBinding(self, args, nargs, kwnames);
+      result = VerifyReleasingGilToCheck(*verifier, token, *options);
     }
     if (!result.ok()) {
       RaiseStatus(result.status());
@@ -168,6 +193,7 @@ void InstallFastVerify(
   // RegisterVerifier binds Claims before Verifier.
   g_verifier_type = py::detail::get_type_info(typeid(TokenVerifier));
   g_claims_type = py::detail::get_type_info(typeid(Claims));
+  g_options_memo = new VerifyOptionsMemo();
   if (g_verifier_type == nullptr || g_claims_type == nullptr) {
     py::pybind11_fail("InstallFastVerify: Verifier or Claims not bound");
   }

@@ -189,3 +189,72 @@ def test_a_python_subclass_of_verifier_verifies(rsa_key, mint):
     assert tag == "mine" and claims.sub == plain.verify(token).sub
     # The base's verify, called on the subclass's instance.
     assert authgate.Verifier.verify(plain, token).sub == claims.sub
+
+
+def test_remembered_keywords_still_decide_every_call(verifier, mint):
+    # The fast path remembers converted keywords by the identity of
+    # immutable values (verify_options_memo.h): each set of values below,
+    # more than it keeps, is answered for what it holds, again after being
+    # pushed out.
+    token = mint()
+    cases = [(("orders/read",) if i % 2 else (f"nope-{i}",), i % 2 == 1) for i in range(20)]
+    for _ in range(3):
+        for scopes, accepted in cases:
+            if accepted:
+                assert verifier.verify(token, scopes=scopes).sub
+            else:
+                assert _reason(lambda: verifier.verify(token, scopes=scopes))[2] == (
+                    "scope_missing"
+                )
+    # The same value under another name means what that name means, from
+    # a call site or from a **kwargs dict (a new names tuple every call).
+    admins = ("admins",)
+    for _ in range(3):
+        assert verifier.verify(token, groups=admins).sub
+        assert _reason(lambda: verifier.verify(token, scopes=admins))[2] == "scope_missing"
+        assert verifier.verify(token, **{"groups": admins}).sub
+        assert _reason(lambda: verifier.verify(token, **{"scopes": admins}))[2] == (
+            "scope_missing"
+        )
+    # A bad value is refused on every call, never remembered.
+    for _ in range(3):
+        assert _reason(lambda: verifier.verify(token, scope_match="most"))[2] == (
+            "invalid_argument"
+        )
+
+
+def test_a_mutable_keyword_value_is_read_on_every_call(verifier, mint):
+    token = mint()
+    scopes = ["orders/read"]
+    assert verifier.verify(token, scopes=scopes).sub
+    scopes.append("nope")
+    assert _reason(lambda: verifier.verify(token, scopes=scopes))[2] == "scope_missing"
+    scopes.pop()
+    assert verifier.verify(token, scopes=scopes).sub
+
+    class Scope(str):
+        pass
+
+    # A str subclass is converted as the binding converts it, every call.
+    subclassed = (Scope("orders/read"),)
+    for _ in range(3):
+        assert verifier.verify(token, scopes=subclassed).sub
+
+
+def test_remembered_values_are_released_when_pushed_out(verifier, mint):
+    import sys
+
+    token = mint()
+    scopes = tuple(["orders/read"])  # a new object, not a shared constant
+    before = sys.getrefcount(scopes)
+    verifier.verify(token, scopes=scopes)
+    # Held by the memo, so its identity cannot pass to another object.
+    assert sys.getrefcount(scopes) == before + 1
+    for i in range(16):
+        verifier.verify(token, groups=("admins", f"g{i}"))
+    assert sys.getrefcount(scopes) == before
+    # A list is never held.
+    listed = ["orders/read"]
+    before = sys.getrefcount(listed)
+    verifier.verify(token, scopes=listed)
+    assert sys.getrefcount(listed) == before
