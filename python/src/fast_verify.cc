@@ -178,6 +178,10 @@ PyObject* FastVerify(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   } catch (py::error_already_set& e) {
     e.restore();
     return nullptr;
+  } catch (const py::builtin_exception& e) {
+    // An uninitialized Verifier (uninitialized_guard.h).
+    e.set_error();
+    return nullptr;
   }
 }
 

@@ -5,6 +5,7 @@
 #include "authgate/process_setup.h"
 #include "bindings.h"
 #include "status_translation.h"
+#include "uninitialized_guard.h"
 
 PYBIND11_MODULE(_core, m) {
   m.doc() =
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   authgate::python::RegisterVerifier(m);
   authgate::python::RegisterOAuth(m);
   authgate::python::RegisterCli(m);
+  authgate::python::RefuseUninitializedInstances(m);
 }
