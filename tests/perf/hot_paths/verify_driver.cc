@@ -11,6 +11,9 @@
 //   cache_off  TokenVerifier, cache_max_entries = 0
 //   cache_on   TokenVerifier with the default cache, a fresh verifier per
 //              pass, so every token is a miss and an insert
+//   retained   cache_off, keeping every result until the pass ends, as the
+//              cache keeps its entries: cache_on's reference for what holding
+//              a verification's memory costs without the cache's own work
 //   repeated   100 tokens in turn through a warmed default verifier, scopes
 //              and groups required (cache hits, policy checked)
 //   map_floor  the reference for `repeated`: a std::unordered_map of token ->
@@ -56,6 +59,7 @@
 #include "authgate/process_setup.h"
 #include "authgate/static_key_source.h"
 #include "authgate/token_verifier.h"
+#include "authgate/verified_token.h"
 
 namespace {
 
@@ -221,12 +225,21 @@ Run RunMode(const std::string& mode, const Corpus& corpus, int passes,
         },
         run);
     EVP_PKEY_free(key);
-  } else if (mode == "cache_off" || mode == "cache_on") {
+  } else if (mode == "cache_off" || mode == "cache_on" ||
+             mode == "retained") {
     const bool cache_on = mode == "cache_on";
+    const bool retain = mode == "retained";
     // cache_on: one fresh verifier per pass, made before the clock starts.
     std::vector<std::unique_ptr<authgate::TokenVerifier>> verifiers;
     for (int p = 0; p < (cache_on ? passes : 1); ++p) {
       verifiers.push_back(MakeVerifier(corpus, cache_on));
+    }
+    // retained: each thread's results, reserved before the clock starts
+    // and freed after it stops (as the cache_on verifiers are).
+    std::vector<std::vector<absl::StatusOr<authgate::VerifiedToken>>> retained(
+        threads);
+    if (retain) {
+      for (auto& kept : retained) kept.reserve(static_cast<size_t>(passes) * n);
     }
     authgate::VerifyOptions options;
     options.token_uses = {"access"};
@@ -235,11 +248,16 @@ Run RunMode(const std::string& mode, const Corpus& corpus, int passes,
         threads,
         [&](int t) {
           size_t failed = 0;
+          std::vector<absl::StatusOr<authgate::VerifiedToken>>& kept =
+              retained[t];
           for (int p = 0; p < passes; ++p) {
             const authgate::TokenVerifier& verifier =
                 *verifiers[cache_on ? p : 0];
             for (size_t i = t; i < n; i += threads) {
-              failed += !verifier.Verify(corpus.tokens[i], options).ok();
+              absl::StatusOr<authgate::VerifiedToken> verified =
+                  verifier.Verify(corpus.tokens[i], options);
+              failed += !verified.ok();
+              if (retain) kept.push_back(std::move(verified));
             }
           }
           return failed;
@@ -308,7 +326,8 @@ int main(int argc, char** argv) {
   app.add_option("--mode", mode, "what to measure")
       ->required()
       ->check(CLI::IsMember(
-          {"floor", "cache_off", "cache_on", "repeated", "map_floor"}));
+          {"floor", "cache_off", "cache_on", "retained", "repeated",
+           "map_floor"}));
   app.add_option("--passes", passes, "traversals of the tokens in use")
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "threads sharing the work")
