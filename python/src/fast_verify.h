@@ -7,9 +7,9 @@
 // verify(str, **keywords) reads the str's own UTF-8 bytes, converts only
 // the keywords given (with pybind11's casters and the binding's
 // ToVerifyOptions, once per set of immutable values: verify_options_memo.h)
-// and verifies, releasing the GIL only to check a signature. Anything else (bytes,
-// an unknown keyword, a value of the wrong type) goes to the binding, which
-// raises its usual TypeError; so the two paths differ only in speed.
+// and verifies, releasing the GIL only to check a signature. Anything else
+// (bytes, an unknown keyword, a value of the wrong type) goes to the binding,
+// which raises its usual TypeError; so the two paths differ only in speed.
 #ifndef AUTHGATE_PYTHON_SRC_FAST_VERIFY_H_
 #define AUTHGATE_PYTHON_SRC_FAST_VERIFY_H_
 

@@ -225,8 +225,7 @@ Run RunMode(const std::string& mode, const Corpus& corpus, int passes,
         },
         run);
     EVP_PKEY_free(key);
-  } else if (mode == "cache_off" || mode == "cache_on" ||
-             mode == "retained") {
+  } else if (mode == "cache_off" || mode == "cache_on" || mode == "retained") {
     const bool cache_on = mode == "cache_on";
     const bool retain = mode == "retained";
     // cache_on: one fresh verifier per pass, made before the clock starts.
@@ -325,9 +324,8 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--mode", mode, "what to measure")
       ->required()
-      ->check(CLI::IsMember(
-          {"floor", "cache_off", "cache_on", "retained", "repeated",
-           "map_floor"}));
+      ->check(CLI::IsMember({"floor", "cache_off", "cache_on", "retained",
+                             "repeated", "map_floor"}));
   app.add_option("--passes", passes, "traversals of the tokens in use")
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "threads sharing the work")
