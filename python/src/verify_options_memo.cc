@@ -35,6 +35,9 @@ bool SameNames(PyObject* a, PyObject* b) {
 const VerifyOptions* VerifyOptionsMemo::Find(PyObject* kwnames,
                                              PyObject* const* values) const {
   const Py_ssize_t count = PyTuple_GET_SIZE(kwnames);
+  // More names than verify() takes: never remembered (and entry.values
+  // could not hold them).
+  if (count > static_cast<Py_ssize_t>(kVerifyKeywords.size())) return nullptr;
   for (const Entry& entry : entries_) {
     if (entry.kwnames == nullptr || !SameNames(entry.kwnames, kwnames)) {
       continue;
