@@ -258,3 +258,39 @@ def test_remembered_values_are_released_when_pushed_out(verifier, mint):
     before = sys.getrefcount(listed)
     verifier.verify(token, scopes=listed)
     assert sys.getrefcount(listed) == before
+
+
+def test_remembered_keywords_hold_across_threads(jwks, mint):
+    # Each thread passes its own tuples, more sets in all than the memo
+    # keeps, so entries are replaced while other threads check signatures
+    # with the GIL released (every call, the cache being off: a call then
+    # verifies with its own copy of the options). Every verdict must be the
+    # one for that thread's values.
+    import threading
+
+    verifier = authgate.Verifier.from_jwks(
+        jwks, issuer=ISSUER, client_id=CLIENT_ID, cache_max_entries=0
+    )
+    threads = 6
+    tokens = [[mint() for _ in range(4)] for _ in range(threads)]
+    wrong: list[str] = []
+
+    def work(t: int) -> None:
+        passing, failing = tuple(["orders/read"]), (f"missing-{t}",)
+        for _ in range(30):
+            for token in tokens[t]:
+                if not verifier.verify(token, scopes=passing).sub:
+                    wrong.append(f"{t}: refused")
+                try:
+                    verifier.verify(token, scopes=failing)
+                    wrong.append(f"{t}: accepted {failing}")
+                except authgate.PermissionDeniedError as e:
+                    if e.reason != "scope_missing":
+                        wrong.append(f"{t}: {e.reason}")
+
+    pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    assert wrong == []
