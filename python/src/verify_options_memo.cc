@@ -62,9 +62,12 @@ void VerifyOptionsMemo::Remember(PyObject* kwnames, PyObject* const* values,
   next_ = (next_ + 1) % kEntries;
   Py_XDECREF(entry.kwnames);
   for (PyObject*& value : entry.values) Py_CLEAR(value);
-  entry.kwnames = Py_NewRef(kwnames);
+  // Py_INCREF, not Py_NewRef: the package supports Python 3.9.
+  Py_INCREF(kwnames);
+  entry.kwnames = kwnames;
   for (Py_ssize_t i = 0; i < count; ++i) {
-    entry.values[static_cast<size_t>(i)] = Py_NewRef(values[i]);
+    Py_INCREF(values[i]);
+    entry.values[static_cast<size_t>(i)] = values[i];
   }
   entry.options = options;
 }
